@@ -1,0 +1,19 @@
+"""The root ``labelwise`` Typer application; command modules attach to it."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="labelwise",
+    help="Turn unlabeled data into training labels: rules, models, LLMs and humans, "
+    "aggregated by label models.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+#: Human-facing output (tables, summaries) goes to stdout; errors to stderr.
+console = Console()
+err_console = Console(stderr=True)

@@ -1,0 +1,446 @@
+"""Labeling functions: row-wise (Snorkel-compatible) and vectorized.
+
+A *row-wise* labeling function takes one item ``x`` and returns a class index or
+``ABSTAIN``. ``x`` supports both ``x.column`` and ``x["column"]``, like the pandas row
+Snorkel passes, so Snorkel users' functions run unchanged.
+
+A *vectorized* labeling function takes the whole ``DataFrame`` and returns an array of
+votes, one per row; most rules (thresholds, ranges, membership, keywords) need no per-row
+Python at all. The helpers at the bottom build them, and each also knows how to vote on a
+single row, so every applier gives the same label matrix for the same rules.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from labelwise.errors import RuleError
+from labelwise.labeling.space import ABSTAIN
+
+__all__ = [
+    "LabelingFunction",
+    "Row",
+    "VectorizedLabelingFunction",
+    "as_labeling_function",
+    "as_labeling_functions",
+    "in_range",
+    "is_in",
+    "keyword",
+    "labeling_function",
+    "regex",
+    "threshold",
+    "vectorized_labeling_function",
+]
+
+
+class Row(dict):  # type: ignore[type-arg]
+    """One item: a dict whose keys are also attributes (``x.age`` and ``x["age"]``)."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(
+                f"item has no field {name!r}; fields: {sorted(self)[:20]}"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
+class LabelingFunction:
+    """A named row-wise labeling function with optional resources and preprocessors.
+
+    Parameters
+    ----------
+    name : str
+        Unique name; it names the column of the label matrix.
+    f : callable
+        ``f(x, **resources) -> int``.
+    resources : mapping, optional
+        Keyword arguments passed to ``f`` on every call (lexicons, models).
+    pre : sequence of callables, optional
+        Each maps ``x`` to a (possibly new) ``x`` before ``f`` sees it.
+
+    Examples
+    --------
+    >>> lf = LabelingFunction("long", lambda x: 1 if len(x.text) > 5 else -1)
+    >>> lf(Row(text="a long text"))
+    1
+    """
+
+    vectorized = False
+
+    def __init__(
+        self,
+        name: str,
+        f: Callable[..., Any],
+        *,
+        resources: Mapping[str, Any] | None = None,
+        pre: Sequence[Callable[[Any], Any]] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise RuleError(f"a labeling function needs a non-empty string name, got {name!r}")
+        self.name = name
+        self._f = f
+        self._resources = dict(resources or {})
+        self._pre = list(pre or [])
+
+    def __call__(self, x: Any) -> Any:
+        for p in self._pre:
+            x = p(x)
+        return self._f(x, **self._resources)
+
+    def __repr__(self) -> str:
+        return f"LabelingFunction({self.name!r})"
+
+
+class VectorizedLabelingFunction:
+    """A labeling function over a whole table: ``f(df) -> votes`` of length ``len(df)``.
+
+    Parameters
+    ----------
+    name : str
+        Unique name.
+    f : callable
+        ``f(df, **resources)`` returning an array-like of integer votes.
+    columns : sequence of str, optional
+        The columns ``f`` reads; checked before the call so a typo fails clearly.
+    row_f : callable, optional
+        The same rule on one item (``row_f(x, **resources) -> int``), used when a row-wise
+        applier is asked to run everything per row.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = VectorizedLabelingFunction("adult", lambda df: (df.age >= 18).astype(int))
+    >>> lf.apply_frame(pd.DataFrame({"age": [10, 40]})).tolist()
+    [0, 1]
+    """
+
+    vectorized = True
+
+    def __init__(
+        self,
+        name: str,
+        f: Callable[..., Any],
+        *,
+        columns: Sequence[str] | None = None,
+        resources: Mapping[str, Any] | None = None,
+        row_f: Callable[..., Any] | None = None,
+    ) -> None:
+        if not isinstance(name, str) or not name:
+            raise RuleError(f"a labeling function needs a non-empty string name, got {name!r}")
+        self.name = name
+        self._f = f
+        self.columns = list(columns) if columns is not None else None
+        self._resources = dict(resources or {})
+        self._row_f = row_f
+
+    def apply_frame(self, df: pd.DataFrame) -> np.ndarray:
+        """Votes for every row of ``df`` (validated length; values checked by the applier)."""
+        if self.columns is not None:
+            missing = [c for c in self.columns if c not in df.columns]
+            if missing:
+                raise RuleError(
+                    f"labeling function {self.name!r} reads columns {missing} that the data "
+                    f"does not have; available: {list(df.columns)[:30]}"
+                )
+        out = self._f(df, **self._resources)
+        votes = np.asarray(out)
+        if votes.ndim != 1 or len(votes) != len(df):
+            raise RuleError(
+                f"vectorized labeling function {self.name!r} returned shape {votes.shape} "
+                f"for {len(df)} rows; return one vote per row"
+            )
+        return votes
+
+    @property
+    def has_row_form(self) -> bool:
+        return self._row_f is not None
+
+    def __call__(self, x: Any) -> Any:
+        if self._row_f is None:
+            raise RuleError(
+                f"vectorized labeling function {self.name!r} has no row-wise form; "
+                "apply it with LFApplier (vectorized) or pass row_f="
+            )
+        return self._row_f(x, **self._resources)
+
+    def __repr__(self) -> str:
+        return f"VectorizedLabelingFunction({self.name!r})"
+
+
+def labeling_function(
+    name: str | None = None,
+    resources: Mapping[str, Any] | None = None,
+    pre: Sequence[Callable[[Any], Any]] | None = None,
+) -> Callable[[Callable[..., Any]], LabelingFunction]:
+    """Decorator: turn ``f(x) -> int`` into a :class:`LabelingFunction` (Snorkel's signature).
+
+    Examples
+    --------
+    >>> @labeling_function()
+    ... def lf_has_check(x):
+    ...     return 1 if "check" in x.text.lower() else ABSTAIN
+    >>> lf_has_check.name
+    'lf_has_check'
+    """
+
+    def decorator(f: Callable[..., Any]) -> LabelingFunction:
+        return LabelingFunction(name or f.__name__, f, resources=resources, pre=pre)
+
+    return decorator
+
+
+def vectorized_labeling_function(
+    name: str | None = None,
+    *,
+    columns: Sequence[str] | None = None,
+    resources: Mapping[str, Any] | None = None,
+) -> Callable[[Callable[..., Any]], VectorizedLabelingFunction]:
+    """Decorator: turn ``f(df) -> votes`` into a :class:`VectorizedLabelingFunction`."""
+
+    def decorator(f: Callable[..., Any]) -> VectorizedLabelingFunction:
+        return VectorizedLabelingFunction(
+            name or f.__name__, f, columns=columns, resources=resources
+        )
+
+    return decorator
+
+
+LFLike = LabelingFunction | VectorizedLabelingFunction
+
+
+def as_labeling_function(obj: Any) -> LFLike:
+    """Accept our labeling functions, Snorkel ``LabelingFunction`` objects (duck-typed: a
+    ``name`` and ``__call__``), or plain callables (named after ``__name__``)."""
+    if isinstance(obj, (LabelingFunction, VectorizedLabelingFunction)):
+        return obj
+    if callable(obj):
+        name = getattr(obj, "name", None) or getattr(obj, "__name__", None)
+        if not isinstance(name, str) or not name or name == "<lambda>":
+            raise RuleError(
+                f"cannot name labeling function {obj!r}; wrap it with "
+                "LabelingFunction('a_name', f) or use @labeling_function()"
+            )
+        return LabelingFunction(name, obj)
+    raise RuleError(
+        f"{obj!r} ({type(obj).__name__}) is not a labeling function; expected a callable, "
+        "@labeling_function or a vectorized labeling function"
+    )
+
+
+def as_labeling_functions(lfs: Iterable[Any]) -> list[LFLike]:
+    """Normalize a list of labeling functions and check that names are unique."""
+    out = [as_labeling_function(lf) for lf in lfs]
+    if not out:
+        raise RuleError("no labeling functions were given; pass at least one")
+    seen: dict[str, int] = {}
+    for lf in out:
+        seen[lf.name] = seen.get(lf.name, 0) + 1
+    dups = sorted(n for n, c in seen.items() if c > 1)
+    if dups:
+        raise RuleError(
+            f"labeling function names must be unique; repeated: {dups}. "
+            "Give each rule its own name (name=...)"
+        )
+    return out
+
+
+# ----------------------------------------------------------------------------- helpers
+
+_OPS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+def _is_missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NA
+
+
+def _vote_where(mask: Any, label: int) -> np.ndarray:
+    m = np.asarray(mask, dtype=bool)
+    return np.where(m, np.int8(label), np.int8(ABSTAIN)).astype(np.int32)
+
+
+def threshold(
+    column: str, op: str, value: float, label: int, *, name: str | None = None
+) -> VectorizedLabelingFunction:
+    """Vote ``label`` where ``df[column] <op> value`` (op one of > >= < <= == !=).
+
+    Missing values abstain.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> threshold("age", ">=", 65, 1).apply_frame(pd.DataFrame({"age": [70, 20]})).tolist()
+    [1, -1]
+    """
+    if op not in _OPS:
+        raise RuleError(f"threshold op {op!r} is not one of {sorted(_OPS)}")
+    fn = _OPS[op]
+
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = pd.to_numeric(df[column], errors="coerce")
+        # NaN != value is True in pandas; missing values abstain, as in the row form.
+        return _vote_where(fn(col, value).to_numpy(dtype=bool) & col.notna().to_numpy(), label)
+
+    def row(x: Any) -> int:
+        v = x[column]
+        if _is_missing(v):
+            return ABSTAIN
+        try:
+            return label if fn(float(v), value) else ABSTAIN
+        except (TypeError, ValueError):
+            return ABSTAIN
+
+    return VectorizedLabelingFunction(
+        name or f"{column}{op}{value}", vec, columns=[column], row_f=row
+    )
+
+
+def in_range(
+    column: str,
+    low: float,
+    high: float,
+    label: int,
+    *,
+    inclusive: str = "both",
+    name: str | None = None,
+) -> VectorizedLabelingFunction:
+    """Vote ``label`` where ``low <= df[column] <= high`` (``inclusive``: both/left/right/neither)."""
+    lo_op = operator.ge if inclusive in ("both", "left") else operator.gt
+    hi_op = operator.le if inclusive in ("both", "right") else operator.lt
+    if inclusive not in ("both", "left", "right", "neither"):
+        raise RuleError(f"inclusive must be both/left/right/neither, got {inclusive!r}")
+
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = pd.to_numeric(df[column], errors="coerce")
+        return _vote_where((lo_op(col, low) & hi_op(col, high)).to_numpy(dtype=bool), label)
+
+    def row(x: Any) -> int:
+        v = x[column]
+        if _is_missing(v):
+            return ABSTAIN
+        try:
+            f = float(v)
+        except (TypeError, ValueError):
+            return ABSTAIN
+        return label if lo_op(f, low) and hi_op(f, high) else ABSTAIN
+
+    return VectorizedLabelingFunction(
+        name or f"{column}_in_{low}_{high}", vec, columns=[column], row_f=row
+    )
+
+
+def is_in(
+    column: str, values: Iterable[Any], label: int, *, name: str | None = None
+) -> VectorizedLabelingFunction:
+    """Vote ``label`` where ``df[column]`` is one of ``values``."""
+    allowed = list(values)
+    allowed_set = set(allowed)
+
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        return _vote_where(df[column].isin(allowed).to_numpy(), label)
+
+    def row(x: Any) -> int:
+        v = x[column]
+        try:
+            return label if v in allowed_set else ABSTAIN
+        except TypeError:
+            return ABSTAIN
+
+    return VectorizedLabelingFunction(name or f"{column}_in_set", vec, columns=[column], row_f=row)
+
+
+def regex(
+    column: str,
+    pattern: str,
+    label: int,
+    *,
+    case: bool = False,
+    name: str | None = None,
+) -> VectorizedLabelingFunction:
+    """Vote ``label`` where the text in ``column`` matches the regular expression ``pattern``.
+
+    Matching uses :func:`re.search`; non-string cells abstain. ``case=False`` ignores case.
+    """
+    flags = 0 if case else re.IGNORECASE
+    try:
+        compiled = re.compile(pattern, flags)
+    except re.error as exc:
+        raise RuleError(f"regex {pattern!r} does not compile: {exc}") from None
+
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = df[column]
+        mask = col.astype("object").map(
+            lambda v: isinstance(v, str) and compiled.search(v) is not None
+        )
+        return _vote_where(mask.to_numpy(dtype=bool), label)
+
+    def row(x: Any) -> int:
+        v = x[column]
+        return label if isinstance(v, str) and compiled.search(v) is not None else ABSTAIN
+
+    return VectorizedLabelingFunction(
+        name or f"{column}_re_{pattern[:20]}", vec, columns=[column], row_f=row
+    )
+
+
+def keyword(
+    column: str,
+    words: str | Iterable[str],
+    label: int,
+    *,
+    case: bool = False,
+    word_boundary: bool = True,
+    name: str | None = None,
+) -> VectorizedLabelingFunction:
+    """Vote ``label`` where the text contains any of ``words``.
+
+    With ``word_boundary=True`` (default) ``"free"`` matches ``"free entry"`` but not
+    ``"freedom"``; with ``False`` it is a plain substring test (fastest).
+    """
+    word_list = [words] if isinstance(words, str) else list(words)
+    if not word_list:
+        raise RuleError("keyword() needs at least one word")
+    if not word_boundary:
+        needles = word_list if case else [w.lower() for w in word_list]
+
+        def vec(df: pd.DataFrame) -> np.ndarray:
+            col = df[column].astype("object")
+            strs = col.map(lambda v: v if isinstance(v, str) else "")
+            if not case:
+                strs = strs.str.lower()
+            mask = np.zeros(len(df), dtype=bool)
+            for w in needles:
+                mask |= strs.str.contains(w, regex=False).to_numpy(dtype=bool)
+            mask &= col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+            return _vote_where(mask, label)
+
+        def row(x: Any) -> int:
+            v = x[column]
+            if not isinstance(v, str):
+                return ABSTAIN
+            s = v if case else v.lower()
+            return label if any(w in s for w in needles) else ABSTAIN
+
+        return VectorizedLabelingFunction(
+            name or f"{column}_kw_{word_list[0]}", vec, columns=[column], row_f=row
+        )
+    pattern = r"\b(?:" + "|".join(re.escape(w) for w in word_list) + r")\b"
+    return regex(column, pattern, label, case=case, name=name or f"{column}_kw_{word_list[0]}")
