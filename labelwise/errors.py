@@ -7,6 +7,8 @@ catches :class:`LabelwiseError` and prints the message without a traceback.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "DataError",
     "LabelMatrixError",
@@ -41,7 +43,7 @@ class MissingDependencyError(ImportError):
     """An optional dependency is not installed; the message names the install command."""
 
 
-def require(module: str, extra: str):  # type: ignore[no-untyped-def]
+def require(module: str, extra: str) -> Any:
     """Import ``module`` or raise :class:`MissingDependencyError` naming ``labelwise[extra]``."""
     import importlib
 

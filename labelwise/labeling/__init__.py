@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from labelwise.labeling.analysis import (
+    lf_conflicts,
+    lf_coverages,
+    lf_empirical_accuracies,
+    lf_overlaps,
+    lf_polarities,
+    lf_summary,
+)
+from labelwise.labeling.apply import DaskLFApplier, LFApplier, PandasLFApplier
 from labelwise.labeling.lf import (
     LabelingFunction,
     Row,
@@ -17,13 +26,17 @@ from labelwise.labeling.lf import (
     vectorized_labeling_function,
 )
 from labelwise.labeling.matrix import LabelMatrix
+from labelwise.labeling.rules_file import load_rules
 from labelwise.labeling.space import ABSTAIN, LabelSpace, check_votes
 
 __all__ = [
     "ABSTAIN",
+    "DaskLFApplier",
+    "LFApplier",
     "LabelMatrix",
     "LabelSpace",
     "LabelingFunction",
+    "PandasLFApplier",
     "Row",
     "VectorizedLabelingFunction",
     "as_labeling_function",
@@ -33,6 +46,13 @@ __all__ = [
     "is_in",
     "keyword",
     "labeling_function",
+    "lf_conflicts",
+    "lf_coverages",
+    "lf_empirical_accuracies",
+    "lf_overlaps",
+    "lf_polarities",
+    "lf_summary",
+    "load_rules",
     "regex",
     "threshold",
     "vectorized_labeling_function",

@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import operator
 import re
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from labelwise.errors import RuleError
 from labelwise.labeling.space import ABSTAIN
+
+if TYPE_CHECKING:  # pandas is imported lazily: `import labelwise` stays light
+    import pandas as pd
 
 __all__ = [
     "LabelingFunction",
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-class Row(dict):  # type: ignore[type-arg]
+class Row(dict):
     """One item: a dict whose keys are also attributes (``x.age`` and ``x["age"]``)."""
 
     __slots__ = ()
@@ -269,7 +272,12 @@ _OPS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _is_missing(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and v != v) or v is pd.NA
+    if v is None:
+        return True
+    try:
+        return bool(v != v)  # NaN
+    except TypeError:  # pandas.NA
+        return True
 
 
 def _vote_where(mask: Any, label: int) -> np.ndarray:
@@ -295,6 +303,8 @@ def threshold(
     fn = _OPS[op]
 
     def vec(df: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
         col = pd.to_numeric(df[column], errors="coerce")
         # NaN != value is True in pandas; missing values abstain, as in the row form.
         return _vote_where(fn(col, value).to_numpy(dtype=bool) & col.notna().to_numpy(), label)
@@ -329,6 +339,8 @@ def in_range(
         raise RuleError(f"inclusive must be both/left/right/neither, got {inclusive!r}")
 
     def vec(df: pd.DataFrame) -> np.ndarray:
+        import pandas as pd
+
         col = pd.to_numeric(df[column], errors="coerce")
         return _vote_where((lo_op(col, low) & hi_op(col, high)).to_numpy(dtype=bool), label)
 
@@ -355,6 +367,7 @@ def is_in(
     allowed_set = set(allowed)
 
     def vec(df: pd.DataFrame) -> np.ndarray:
+
         return _vote_where(df[column].isin(allowed).to_numpy(), label)
 
     def row(x: Any) -> int:
@@ -367,6 +380,23 @@ def is_in(
     return VectorizedLabelingFunction(name or f"{column}_in_set", vec, columns=[column], row_f=row)
 
 
+def _string_mask(col: Any, test: Callable[[Any], Any]) -> np.ndarray:
+    """``test`` over the string cells of ``col`` (a boolean array; non-strings are False).
+
+    String-dtype columns (the pandas 3 default) use pandas' vectorized ``.str`` methods;
+    object columns with mixed types are filtered to real strings first.
+    """
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.StringDtype):
+        return np.asarray(test(col.str).fillna(False), dtype=bool)
+    is_str = col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+    if not is_str.any():
+        return is_str
+    strs = col.where(is_str, "").astype(str)
+    return np.asarray(test(strs.str), dtype=bool) & is_str
+
+
 def regex(
     column: str,
     pattern: str,
@@ -377,7 +407,15 @@ def regex(
 ) -> VectorizedLabelingFunction:
     """Vote ``label`` where the text in ``column`` matches the regular expression ``pattern``.
 
-    Matching uses :func:`re.search`; non-string cells abstain. ``case=False`` ignores case.
+    Matching uses Python's :func:`re.search` semantics in both forms; non-string cells
+    abstain. ``case=False`` ignores case.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> lf = regex("text", r"\\bwin(ner)?\\b", 1)
+    >>> lf.apply_frame(pd.DataFrame({"text": ["You are a WINNER", "window", None]})).tolist()
+    [1, -1, -1]
     """
     flags = 0 if case else re.IGNORECASE
     try:
@@ -386,11 +424,12 @@ def regex(
         raise RuleError(f"regex {pattern!r} does not compile: {exc}") from None
 
     def vec(df: pd.DataFrame) -> np.ndarray:
-        col = df[column]
-        mask = col.astype("object").map(
-            lambda v: isinstance(v, str) and compiled.search(v) is not None
-        )
-        return _vote_where(mask.to_numpy(dtype=bool), label)
+        # A compiled pattern makes pandas use Python's re (not pyarrow's RE2), so the
+        # vectorized and row forms agree on every pattern.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="This pattern is interpreted")
+            mask = _string_mask(df[column], lambda s: s.contains(compiled, regex=True))
+        return _vote_where(mask, label)
 
     def row(x: Any) -> int:
         v = x[column]
@@ -414,33 +453,40 @@ def keyword(
 
     With ``word_boundary=True`` (default) ``"free"`` matches ``"free entry"`` but not
     ``"freedom"``; with ``False`` it is a plain substring test (fastest).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"text": ["FREE entry", "freedom", 3]})
+    >>> keyword("text", "free", 1).apply_frame(df).tolist()
+    [1, -1, -1]
+    >>> keyword("text", "free", 1, word_boundary=False).apply_frame(df).tolist()
+    [1, 1, -1]
     """
     word_list = [words] if isinstance(words, str) else list(words)
-    if not word_list:
-        raise RuleError("keyword() needs at least one word")
-    if not word_boundary:
-        needles = word_list if case else [w.lower() for w in word_list]
+    if not word_list or not all(isinstance(w, str) and w for w in word_list):
+        raise RuleError(f"keyword() needs non-empty strings, got {word_list!r}")
+    lf_name = name or f"{column}_kw_{word_list[0]}"
+    if word_boundary:
+        pattern = r"\b(?:" + "|".join(re.escape(w) for w in word_list) + r")\b"
+        return regex(column, pattern, label, case=case, name=lf_name)
+    needles = word_list if case else [w.lower() for w in word_list]
 
-        def vec(df: pd.DataFrame) -> np.ndarray:
-            col = df[column].astype("object")
-            strs = col.map(lambda v: v if isinstance(v, str) else "")
-            if not case:
-                strs = strs.str.lower()
-            mask = np.zeros(len(df), dtype=bool)
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        def test(s: Any) -> Any:
+            hits = None
             for w in needles:
-                mask |= strs.str.contains(w, regex=False).to_numpy(dtype=bool)
-            mask &= col.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
-            return _vote_where(mask, label)
+                hit = s.contains(w, case=case, regex=False)
+                hits = hit if hits is None else (hits | hit)
+            return hits
 
-        def row(x: Any) -> int:
-            v = x[column]
-            if not isinstance(v, str):
-                return ABSTAIN
-            s = v if case else v.lower()
-            return label if any(w in s for w in needles) else ABSTAIN
+        return _vote_where(_string_mask(df[column], test), label)
 
-        return VectorizedLabelingFunction(
-            name or f"{column}_kw_{word_list[0]}", vec, columns=[column], row_f=row
-        )
-    pattern = r"\b(?:" + "|".join(re.escape(w) for w in word_list) + r")\b"
-    return regex(column, pattern, label, case=case, name=name or f"{column}_kw_{word_list[0]}")
+    def row(x: Any) -> int:
+        v = x[column]
+        if not isinstance(v, str):
+            return ABSTAIN
+        s = v if case else v.lower()
+        return label if any(w in s for w in needles) else ABSTAIN
+
+    return VectorizedLabelingFunction(lf_name, vec, columns=[column], row_f=row)

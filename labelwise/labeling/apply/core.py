@@ -1,0 +1,240 @@
+"""The applier engine shared by every backend: run labeling functions over one table.
+
+Everything here works on one in-memory ``DataFrame`` (a whole table, or one Dask
+partition). Row-wise functions see each row as a :class:`~labelwise.labeling.lf.Row`
+built straight from column lists (no ``DataFrame.apply``, no per-row Series); vectorized
+functions see the whole frame at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from labelwise.errors import RuleError
+from labelwise.labeling.lf import LabelingFunction, LFLike, Row, VectorizedLabelingFunction
+from labelwise.labeling.space import ABSTAIN
+from labelwise.progress import progress, progress_enabled
+
+__all__ = ["ApplyResult", "apply_to_frame", "votes_to_array"]
+
+#: Rows per chunk of row-wise work (progress updates and strict-mode positions).
+CHUNK_ROWS = 20_000
+
+
+@dataclass
+class ApplyResult:
+    """Votes of every labeling function on one table, plus fault counts."""
+
+    values: np.ndarray  # (n, m) int32
+    faults: dict[str, int] = field(default_factory=dict)
+    fault_examples: dict[str, str] = field(default_factory=dict)
+
+
+def _bad_vote_error(name: str, value: Any, position: Any, cardinality: int | None) -> RuleError:
+    expected = (
+        f"an int in 0..{cardinality - 1} or ABSTAIN (-1)"
+        if cardinality is not None
+        else "an int class index or ABSTAIN (-1)"
+    )
+    return RuleError(
+        f"labeling function {name!r} returned {value!r} ({type(value).__name__}) for item "
+        f"{position!r}; expected {expected}. Return integer classes (use a LabelSpace to map "
+        "names) and ABSTAIN when the rule has no opinion."
+    )
+
+
+def votes_to_array(
+    name: str, votes: Any, *, cardinality: int | None, positions: Sequence[Any] | None = None
+) -> np.ndarray:
+    """Validate one labeling function's votes (a list or array) into an int32 array.
+
+    ``None`` counts as ABSTAIN. Floats, bools and strings are rejected with the item.
+    """
+    if isinstance(votes, np.ndarray) and votes.dtype.kind in "iu":
+        arr = votes.astype(np.int32, copy=False)
+    else:
+        seq = list(votes)
+        kinds = set(map(type, seq))
+        if type(None) in kinds:
+            seq = [ABSTAIN if v is None else v for v in seq]
+            kinds.discard(type(None))
+            kinds.add(int)
+        ok = {int} | {t for t in kinds if issubclass(t, np.integer)}
+        bad_types = kinds - ok
+        if bad_types:
+            i = next(i for i, v in enumerate(seq) if type(v) in bad_types)
+            pos = positions[i] if positions is not None else i
+            raise _bad_vote_error(name, seq[i], pos, cardinality)
+        arr = np.asarray(seq, dtype=np.int64).astype(np.int32) if seq else np.empty(0, np.int32)
+    if arr.size:
+        bad = (arr < -1) if cardinality is None else ((arr < -1) | (arr >= cardinality))
+        if bad.any():
+            i = int(np.argmax(bad))
+            pos = positions[i] if positions is not None else i
+            raise _bad_vote_error(name, int(arr[i]), pos, cardinality)
+    return arr
+
+
+def _vectorized_votes(
+    lf: VectorizedLabelingFunction, df: Any, *, cardinality: int | None, strict: bool
+) -> tuple[np.ndarray | None, Exception | None]:
+    """Votes of a vectorized function, or ``(None, exc)`` when it raised."""
+    try:
+        raw = lf.apply_frame(df)
+    except RuleError:
+        raise  # misconfiguration (missing columns, wrong length): never a per-item fault
+    except Exception as exc:
+        if strict:
+            raise RuleError(
+                f"labeling function {lf.name!r} raised {type(exc).__name__}: {exc}"
+            ) from exc
+        return None, exc
+    if raw.dtype.kind == "b":
+        raise _bad_vote_error(lf.name, bool(raw[0]) if raw.size else raw, 0, cardinality)
+    if raw.dtype.kind == "f":
+        finite = np.isfinite(raw)
+        if not np.array_equal(raw[finite], np.round(raw[finite])):
+            i = int(np.argmax(finite & (raw != np.round(raw))))
+            raise _bad_vote_error(lf.name, float(raw[i]), df.index[i], cardinality)
+        raw = np.where(finite, raw, ABSTAIN).astype(np.int32)
+    return votes_to_array(lf.name, raw, cardinality=cardinality, positions=df.index), None
+
+
+def apply_to_frame(
+    lfs: Sequence[LFLike],
+    df: Any,
+    *,
+    cardinality: int | None = None,
+    strict: bool = False,
+    rowwise: bool = False,
+    show_progress: bool | None = None,
+) -> ApplyResult:
+    """Apply ``lfs`` to every row of ``df``.
+
+    Parameters
+    ----------
+    lfs : sequence of labeling functions
+        Already normalized (see :func:`~labelwise.labeling.lf.as_labeling_functions`).
+    df : pandas.DataFrame
+        The items.
+    cardinality : int, optional
+        ``k``; votes outside ``-1..k-1`` raise :class:`RuleError`.
+    strict : bool
+        Re-raise the first exception a labeling function throws (with the item index)
+        instead of abstaining and counting a fault.
+    rowwise : bool
+        Run vectorized functions that have a row form per row too (used to check that
+        both forms agree; slower).
+
+    Returns
+    -------
+    ApplyResult
+        ``values`` of shape ``(len(df), len(lfs))``.
+    """
+    n, m = len(df), len(lfs)
+    values = np.full((n, m), ABSTAIN, dtype=np.int32)
+    faults = {lf.name: 0 for lf in lfs}
+    examples: dict[str, str] = {}
+    row_jobs: list[tuple[int, Any]] = []
+    for j, lf in enumerate(lfs):
+        if isinstance(lf, VectorizedLabelingFunction) and not (rowwise and lf.has_row_form):
+            votes, exc = _vectorized_votes(lf, df, cardinality=cardinality, strict=strict)
+            if votes is not None:
+                values[:, j] = votes
+            elif lf.has_row_form:
+                row_jobs.append((j, lf))  # fall back to per-row calls: faults per item
+            else:
+                faults[lf.name] = n
+                examples[lf.name] = f"{type(exc).__name__}: {exc}"
+        else:
+            row_jobs.append((j, lf))
+    if row_jobs and n:
+        _apply_rowwise(
+            row_jobs,
+            df,
+            values,
+            faults,
+            examples,
+            cardinality=cardinality,
+            strict=strict,
+            show_progress=show_progress,
+        )
+    return ApplyResult(values=values, faults=faults, fault_examples=examples)
+
+
+def _fast_callable(lf: Any) -> Any:
+    """The cheapest callable equivalent to ``lf(x)`` (skips wrappers when there is nothing
+    to wrap); functions with preprocessors get a copy of the row, which they may modify."""
+    if isinstance(lf, LabelingFunction):
+        if lf._pre:
+            return lambda x: lf(Row(x))
+        if not lf._resources:
+            return lf._f
+    return lf
+
+
+def _apply_rowwise(
+    jobs: Sequence[tuple[int, Any]],
+    df: Any,
+    values: np.ndarray,
+    faults: dict[str, int],
+    examples: dict[str, str],
+    *,
+    cardinality: int | None,
+    strict: bool,
+    show_progress: bool | None,
+) -> None:
+    n = len(df)
+    names = [str(c) for c in df.columns]
+    index = df.index
+    # Column lists once; each row is then a dict built from a zip (fast, no Series).
+    columns = [df[c].tolist() for c in df.columns]
+    calls = [(j, lf, _fast_callable(lf)) for j, lf in jobs]
+    starts = range(0, n, CHUNK_ROWS)
+    show = progress_enabled(show_progress) and n > CHUNK_ROWS
+    for start in progress(starts, total=len(starts), desc="labeling", unit="chunk", enabled=show):
+        stop = min(start + CHUNK_ROWS, n)
+        rows = [
+            Row(zip(names, r, strict=True))
+            for r in zip(*(col[start:stop] for col in columns), strict=True)
+        ]
+        for j, lf, f in calls:
+            try:
+                votes = [f(x) for x in rows]  # fast path: no per-item try
+            except Exception:
+                votes = _votes_one_by_one(lf, f, rows, index, start, faults, examples, strict)
+            values[start:stop, j] = votes_to_array(
+                lf.name, votes, cardinality=cardinality, positions=index[start:stop]
+            )
+
+
+def _votes_one_by_one(
+    lf: Any,
+    f: Any,
+    rows: list[Row],
+    index: Any,
+    start: int,
+    faults: dict[str, int],
+    examples: dict[str, str],
+    strict: bool,
+) -> list[Any]:
+    """Re-run a chunk item by item so one raising item abstains instead of the chunk."""
+    votes: list[Any] = []
+    for offset, x in enumerate(rows):
+        try:
+            votes.append(f(x))
+        except Exception as exc:
+            item = index[start + offset]
+            if strict:
+                raise RuleError(
+                    f"labeling function {lf.name!r} raised {type(exc).__name__} on item "
+                    f"{item!r}: {exc}"
+                ) from exc
+            faults[lf.name] += 1
+            examples.setdefault(lf.name, f"item {item!r}: {type(exc).__name__}: {exc}")
+            votes.append(ABSTAIN)
+    return votes
