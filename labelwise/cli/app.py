@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 from rich.console import Console
 
@@ -15,5 +17,6 @@ app = typer.Typer(
 )
 
 #: Human-facing output (tables, summaries) goes to stdout; errors to stderr.
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (CI logs, files) gets a wide console so tables are not truncated.
+console = Console(width=None if sys.stdout.isatty() else 140)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 140)

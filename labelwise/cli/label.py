@@ -1,0 +1,104 @@
+"""``labelwise label``: rules over a table -> label model -> labeled file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from labelwise.cli.app import app, console
+from labelwise.pipeline import LabelingRun
+
+
+@app.command("label")
+def label_command(
+    data: Path = typer.Argument(..., help="Items to label: CSV, TSV, Parquet or JSONL."),
+    rules: Path = typer.Option(
+        ..., "--rules", "-r", help="Python file defining labeling functions."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", "-o", help="Output file (.parquet, .csv, .tsv or .jsonl)."
+    ),
+    model: str = typer.Option(
+        "auto",
+        "--model",
+        "-m",
+        help="Label model: auto (choose on gold, majority vote unless beaten), mv, wv, ds, snorkel.",
+    ),
+    gold: str | None = typer.Option(
+        None, "--gold", help="Column with gold labels (default: GOLD in the rules file)."
+    ),
+    labels: str | None = typer.Option(
+        None, "--labels", help="Comma-separated class names (default: LABELS in the rules file)."
+    ),
+    dev_size: int = typer.Option(200, help="Gold rows used to choose the label model."),
+    backend: str = typer.Option("pandas", help="Where rules run: pandas (in-process) or dask."),
+    scheduler: str | None = typer.Option(
+        None, help="Dask scheduler address (default: local cluster)."
+    ),
+    na_values: str | None = typer.Option(
+        None, help="Extra missing-value markers, comma-separated (e.g. '?')."
+    ),
+    matrix_out: Path | None = typer.Option(
+        None, help="Also write the label matrix to this Parquet file."
+    ),
+    strict: bool = typer.Option(False, help="Stop at the first rule that raises (with the item)."),
+    seed: int = typer.Option(0, help="Random seed (dev split, tie breaking)."),
+) -> None:
+    """Apply the rules in RULES to DATA, print diagnostics, fit a label model and write
+    DATA with label, confidence and per-class probability columns to OUT."""
+    from labelwise.io import read_table, write_table
+    from labelwise.labeling import LabelSpace, load_rules
+    from labelwise.pipeline import label_table, labeled_frame
+
+    rules_mod = load_rules(rules)
+    na = na_values.split(",") if na_values else rules_mod.na_values
+    df = read_table(data, na_values=na)
+    space = LabelSpace(labels.split(",")) if labels else rules_mod.label_space
+    gold_col = gold or rules_mod.gold_column
+    gold_values = None
+    if gold_col is not None:
+        if gold_col not in df.columns:
+            from labelwise.errors import DataError
+
+            raise DataError(
+                f"gold column {gold_col!r} is not in {str(data)!r}; columns: {list(df.columns)}"
+            )
+        gold_values = df[gold_col].tolist()
+    run = label_table(
+        df,
+        rules_mod.lfs,
+        label_space=space,
+        model=model,
+        gold=gold_values,
+        dev_size=dev_size,
+        backend=backend,
+        scheduler=scheduler,
+        strict=strict,
+        seed=seed,
+    )
+    print_run(run, title=f"{len(rules_mod.lfs)} rules on {len(df):,} rows of {data.name}")
+    write_table(labeled_frame(df, run), out)
+    if matrix_out is not None:
+        run.L.to_parquet(matrix_out)
+        console.print(f"label matrix -> {matrix_out}")
+    console.print(f"labeled data -> [bold]{out}[/bold]")
+
+
+def print_run(run: LabelingRun, *, title: str) -> None:
+    """Diagnostics, model choice and evaluation of a labeling run."""
+    from labelwise.cli._tables import frame_table, records_table
+
+    console.print(frame_table(run.summary, title=f"Labeling functions: {title}", index_name="rule"))
+    console.print(
+        f"coverage: {run.L.coverage():.1%} of items have at least one vote; "
+        f"model: [bold]{run.model_name}[/bold]"
+    )
+    if run.selection:
+        console.print(records_table(run.selection, title="Model selection on the gold dev set"))
+    if run.evaluation:
+        console.print(
+            records_table(run.evaluation, title="Held-out gold (rows not used to choose)")
+        )
+    for note in run.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")

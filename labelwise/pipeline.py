@@ -1,0 +1,179 @@
+"""The main job end to end: rules over a table -> label matrix -> label model -> labels.
+
+The CLI's ``labelwise label`` and ``labelwise demo`` are thin wrappers over
+:func:`label_table`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from labelwise.errors import DataError
+from labelwise.labeling import ABSTAIN, DaskLFApplier, LabelMatrix, LabelSpace, LFApplier
+from labelwise.labeling.analysis import check_gold, lf_summary
+
+__all__ = ["LabelingRun", "label_table", "labeled_frame"]
+
+
+@dataclass
+class LabelingRun:
+    """Everything :func:`label_table` produced."""
+
+    L: LabelMatrix
+    summary: Any  # DataFrame, one row per labeling function
+    model: Any  # the fitted label model
+    model_name: str
+    proba: np.ndarray  # (n, k)
+    labels: np.ndarray  # (n,) ABSTAIN where no rule voted
+    label_space: LabelSpace | None
+    dev_index: np.ndarray  # rows used to choose/fit the model with gold
+    evaluation: list[dict[str, Any]] = field(default_factory=list)
+    selection: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _class_names(run_space: LabelSpace | None, k: int) -> list[str]:
+    return run_space.names if run_space is not None else [str(c) for c in range(k)]
+
+
+def _accuracy_row(name: str, pred: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    covered = pred != ABSTAIN
+    n = len(y)
+    acc_cov = float(np.mean(pred[covered] == y[covered])) if covered.any() else float("nan")
+    return {
+        "method": name,
+        "items": n,
+        "coverage": float(covered.mean()) if n else float("nan"),
+        "accuracy_on_covered": acc_cov,
+        "accuracy_all": float(np.mean(pred == y)) if n else float("nan"),
+    }
+
+
+def label_table(
+    df: Any,
+    lfs: list[Any],
+    *,
+    label_space: LabelSpace | None = None,
+    cardinality: int | None = None,
+    model: str = "auto",
+    gold: Any = None,
+    dev_size: int = 200,
+    backend: str = "pandas",
+    scheduler: str | None = None,
+    strict: bool = False,
+    seed: int = 0,
+    progress_bar: bool | None = None,
+) -> LabelingRun:
+    """Apply ``lfs`` to ``df``, fit a label model and return probabilistic labels.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The items.
+    lfs : list of labeling functions
+    label_space / cardinality :
+        The classes (a label space names them).
+    model : str
+        ``"auto"`` chooses on a gold dev set (majority vote unless a label model beats it),
+        or one of the registered names (``mv``, ``wv``, ``ds``, ``snorkel``).
+    gold : array-like of shape (n,), optional
+        Gold classes (names when ``label_space`` is given); ``None``/``-1`` where unknown.
+        ``dev_size`` random gold rows choose the model; the other gold rows only measure.
+    backend : ``"pandas"`` or ``"dask"``
+        Where the rules run.
+    """
+    from labelwise.models import MajorityVote, make_label_model, select_label_model
+
+    if backend == "pandas":
+        L = LFApplier(lfs, cardinality=cardinality, label_space=label_space).apply(
+            df, strict=strict, progress_bar=progress_bar
+        )
+    elif backend == "dask":
+        L = DaskLFApplier(
+            lfs, cardinality=cardinality, label_space=label_space, scheduler=scheduler
+        ).apply(df, strict=strict)
+    else:
+        raise DataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    k = L.cardinality
+    notes: list[str] = []
+    y = None
+    if gold is not None:
+        y = check_gold(gold, L.n_items, cardinality=k, label_space=label_space)
+    summary = lf_summary(L, y)
+    never = [n for n, c in zip(L.names, summary["coverage"], strict=True) if c == 0]
+    if never:
+        notes.append(f"rules that never voted: {', '.join(never)}")
+
+    rng = np.random.default_rng(seed)
+    dev_index = np.empty(0, dtype=np.int64)
+    if y is not None:
+        known = np.flatnonzero(y != ABSTAIN)
+        dev_index = np.sort(rng.choice(known, size=min(dev_size, len(known)), replace=False))
+    selection: list[dict[str, Any]] = []
+    V = L.values
+    if model == "auto":
+        if len(dev_index) >= 2 * k:
+            fitted = select_label_model(V[dev_index], y[dev_index], L_train=V, seed=seed)  # type: ignore[index]
+            report = getattr(fitted, "selection_report_", None)
+            if report is not None:
+                selection = (
+                    report.to_dict("records") if hasattr(report, "to_dict") else list(report)
+                )
+            model_name = type(fitted).__name__
+        else:
+            fitted = MajorityVote(cardinality=k).fit(V)
+            model_name = "MajorityVote"
+            notes.append(
+                "no gold dev set: cannot check that a label model beats majority vote, so "
+                "majority vote is used (pass gold labels to let labelwise choose)"
+            )
+    else:
+        fitted = make_label_model(model, cardinality=k, seed=seed).fit(V)
+        model_name = type(fitted).__name__
+    proba = np.asarray(fitted.predict_proba(V), dtype=np.float64)
+    labels = np.asarray(fitted.predict(V)).astype(np.int64)
+    labels[(V == ABSTAIN).all(axis=1)] = ABSTAIN
+
+    evaluation: list[dict[str, Any]] = []
+    if y is not None:
+        held_out = np.ones(len(y), dtype=bool)
+        held_out[dev_index] = False
+        held_out &= y != ABSTAIN
+        if held_out.any():
+            mv = MajorityVote(cardinality=k).fit(V)
+            mv_pred = np.asarray(mv.predict(V)).astype(np.int64)
+            evaluation.append(_accuracy_row("majority vote", mv_pred[held_out], y[held_out]))
+            evaluation.append(
+                _accuracy_row(f"{model_name} (chosen)", labels[held_out], y[held_out])
+            )
+    return LabelingRun(
+        L=L,
+        summary=summary,
+        model=fitted,
+        model_name=model_name,
+        proba=proba,
+        labels=labels,
+        label_space=label_space,
+        dev_index=dev_index,
+        evaluation=evaluation,
+        selection=selection,
+        notes=notes,
+    )
+
+
+def labeled_frame(df: Any, run: LabelingRun) -> Any:
+    """``df`` plus ``label`` (class name; empty where no rule voted), ``confidence`` and one
+    ``prob_<class>`` column per class."""
+    out = df.copy()
+    names = _class_names(run.label_space, run.L.cardinality)
+    decoded = [None if v == ABSTAIN else names[int(v)] for v in run.labels]
+    out["label"] = decoded
+    conf = run.proba.max(axis=1)
+    out["confidence"] = np.where(run.labels == ABSTAIN, np.nan, conf)
+    for c, name in enumerate(names):
+        out[f"prob_{name}"] = run.proba[:, c]
+    out["n_votes"] = (run.L.values != ABSTAIN).sum(axis=1)
+    return out
