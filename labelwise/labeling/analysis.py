@@ -57,7 +57,7 @@ def lf_overlaps(L: Any) -> np.ndarray:
 
 def lf_conflicts(L: Any) -> np.ndarray:
     """Share of items where a labeler votes and another labeler votes a different class."""
-    V = _votes(L)
+    V = _votes(L).astype(np.int32)  # int8 input would overflow the sentinel below
     if not len(V):
         return np.zeros(V.shape[1])
     voted = V != ABSTAIN

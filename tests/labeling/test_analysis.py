@@ -33,6 +33,13 @@ def test_summary_statistics_by_hand():
     np.testing.assert_allclose(s["emp_accuracy"], [0.75, 1.0, 2 / 3])
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int64])
+def test_statistics_do_not_depend_on_storage_dtype(dtype):
+    s = lf_summary(L.astype(dtype), Y)
+    np.testing.assert_allclose(s["conflicts"], [2 / 6, 1 / 6, 1 / 6])
+    assert (s["conflicts"] <= s["overlaps"]).all() and (s["overlaps"] <= s["coverage"]).all()
+
+
 def test_summary_uses_matrix_names_and_faults():
     M = LabelMatrix(L, names=["a", "b", "c"], provenance={"b": {"faults": 3}})
     s = lf_summary(M)
