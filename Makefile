@@ -7,6 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests use (installed only when running as root and missing).
 APT_PACKAGES ?= ffmpeg espeak-ng chromium
+LINT_PATHS := $(wildcard labelwise tests bench examples)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
 .PHONY: setup system venv demo test lint typecheck pytest bench clean
@@ -39,8 +40,8 @@ demo: setup
 	$(BIN)/labelwise demo --out demo_output
 
 lint: venv
-	$(BIN)/ruff check labelwise tests bench examples
-	$(BIN)/ruff format --check labelwise tests bench examples
+	$(BIN)/ruff check $(LINT_PATHS)
+	$(BIN)/ruff format --check $(LINT_PATHS)
 
 typecheck: venv
 	$(BIN)/mypy
