@@ -1,0 +1,664 @@
+"""``labelwise ask`` and ``labelwise llm ...``: LLM labeling and table questions (thin wrappers)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from labelwise.cli.app import app, console, err_console
+
+llm_app = typer.Typer(
+    help="Label text or table rows with an LLM (OpenAI, Azure OpenAI, or any OpenAI-compatible "
+    "server): cached, budgeted, retried, and written as label-matrix columns.",
+    no_args_is_help=True,
+)
+app.add_typer(llm_app, name="llm")
+
+# ---------------------------------------------------------------------- shared options
+BaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="OpenAI-compatible server root, e.g. http://127.0.0.1:11434/v1 (Ollama). "
+        "Default: $OPENAI_BASE_URL, else api.openai.com.",
+    ),
+]
+Model = Annotated[
+    str | None,
+    typer.Option("--model", help="Model name (default: $LABELWISE_LLM_MODEL or gpt-4o-mini)."),
+]
+Provider = Annotated[
+    str,
+    typer.Option("--provider", help="openai, azure, compatible, or auto (from the other options)."),
+]
+ApiKeyEnv = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key-env",
+        help="Environment variable holding the API key (default OPENAI_API_KEY; "
+        "AZURE_OPENAI_KEY for Azure).",
+    ),
+]
+AzureEndpoint = Annotated[
+    str | None,
+    typer.Option(
+        "--azure-endpoint", help="Azure OpenAI endpoint (default $AZURE_OPENAI_ENDPOINT)."
+    ),
+]
+Deployment = Annotated[
+    str | None, typer.Option("--deployment", help="Azure OpenAI deployment name.")
+]
+ApiVersion = Annotated[
+    str | None,
+    typer.Option("--api-version", help="Azure OpenAI api-version (default $OPENAI_API_VERSION)."),
+]
+CachePath = Annotated[
+    Path | None,
+    typer.Option(
+        "--cache",
+        help="SQLite cache file (default $LABELWISE_LLM_CACHE or ~/.cache/labelwise/llm_cache.sqlite).",
+    ),
+]
+NoCache = Annotated[
+    bool, typer.Option("--no-cache", help="Keep answers in memory only (nothing saved).")
+]
+Timeout = Annotated[float, typer.Option("--timeout", help="Seconds per request.")]
+BudgetUsd = Annotated[
+    float | None,
+    typer.Option("--budget-usd", help="Stop before spending more than this many US dollars."),
+]
+MaxTokens = Annotated[
+    int | None,
+    typer.Option("--max-tokens-total", help="Stop before using more tokens than this."),
+]
+Concurrency = Annotated[int, typer.Option("--concurrency", help="Requests in flight at once.")]
+Column = Annotated[str, typer.Option("--column", "-c", help="Column holding the text to label.")]
+Out = Annotated[
+    Path,
+    typer.Option("--out", "-o", help="Output table (.csv, .tsv, .parquet or .jsonl)."),
+]
+Report = Annotated[
+    Path | None, typer.Option("--report", help="Also write an HTML report of the run here.")
+]
+Matrix = Annotated[
+    Path | None,
+    typer.Option("--matrix", help="Also write the label-matrix column(s) to this Parquet file."),
+]
+Name = Annotated[str, typer.Option("--name", help="Labeler (column) name in the outputs.")]
+MaxChars = Annotated[
+    int,
+    typer.Option(
+        "--max-chars",
+        help="Truncate longer texts to this many characters (first 70% + last 30% kept).",
+    ),
+]
+Confidence = Annotated[
+    str,
+    typer.Option("--confidence", help="auto, logprobs, samples (agreement of 5 samples) or none."),
+]
+
+
+def _client(
+    *,
+    base_url: str | None,
+    model: str | None,
+    provider: str,
+    api_key_env: str | None,
+    azure_endpoint: str | None,
+    deployment: str | None,
+    api_version: str | None,
+    cache: Path | None,
+    no_cache: bool,
+    timeout: float,
+    budget_usd: float | None = None,
+    max_tokens_total: int | None = None,
+    concurrency: int = 4,
+) -> Any:
+    from labelwise.llm import connect
+
+    return connect(
+        model=model,
+        provider=provider,
+        base_url=base_url,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=None if no_cache else (cache if cache is not None else "auto"),
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+        timeout=timeout,
+    )
+
+
+def _read(data: Path, column: str | None) -> Any:
+    import difflib
+
+    from labelwise.errors import DataError
+    from labelwise.io import read_table
+
+    df = read_table(data)
+    if column is not None and column not in df.columns:
+        close = difflib.get_close_matches(column, [str(c) for c in df.columns], n=3)
+        hint = f"; did you mean {close}?" if close else ""
+        raise DataError(
+            f"column {column!r} is not in {str(data)!r}{hint} Columns: {list(df.columns)[:30]}"
+        )
+    return df
+
+
+def _flat(value: Any) -> Any:
+    if isinstance(value, (list, dict, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return value
+
+
+def _finish(
+    run: Any,
+    df: Any,
+    *,
+    name: str,
+    out: Path,
+    report: Path | None,
+    matrix: Path | None,
+    client: Any,
+) -> None:
+    from labelwise.io import write_table
+
+    res = run.to_pandas().drop(columns=["vote"]).reset_index(drop=True)
+    res = res.rename(columns={c: f"{name}_{c}" for c in res.columns})
+    for c in res.columns:
+        res[c] = [_flat(v) for v in res[c]]
+    merged = df.reset_index(drop=True).join(res)
+    write_table(merged, out)
+    if matrix is not None:
+        from labelwise.llm.tasks import MultiLabelTask
+
+        L = (
+            run.to_multi_label_matrix(name)
+            if isinstance(run.task, MultiLabelTask)
+            else run.to_label_matrix(name)
+        )
+        L.to_parquet(matrix)
+    if report is not None:
+        run.report(report)
+    console.print(run.summary(), highlight=False, soft_wrap=True)
+    console.print(
+        f"wrote {out}" + (f", {matrix}" if matrix else "") + (f", {report}" if report else "")
+    )
+    if run.stats["stopped_reason"] == "budget":
+        err_console.print(
+            "[yellow]budget exhausted:[/yellow] items not sent abstain. Rerun the same command "
+            f"with a larger budget to continue; cached answers ({client.cache.path}) cost nothing.",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+def _run(
+    task: Any,
+    df: Any,
+    column: str | None,
+    client: Any,
+    confidence: str,
+    *,
+    name: str,
+    out: Path,
+    report: Path | None,
+    matrix: Path | None,
+) -> Any:
+    """Run the task and write the outputs; on a fatal provider error, write what was done."""
+    from labelwise.llm import LLMProviderError, run_task
+
+    items = df[column] if column is not None else df
+    try:
+        run = run_task(task, items, client=client, confidence=confidence)
+    except LLMProviderError as exc:
+        if exc.partial is not None and exc.partial.stats["n_done"]:
+            _finish(
+                exc.partial, df, name=name, out=out, report=report, matrix=matrix, client=client
+            )
+            err_console.print(f"partial results written to {out}", highlight=False)
+        raise
+    _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client)
+    return run
+
+
+# ---------------------------------------------------------------------- ask
+@app.command("ask")
+def ask_command(
+    data: Annotated[Path, typer.Argument(help="Table file (CSV, TSV, Parquet, JSONL).")],
+    question: Annotated[str, typer.Argument(help='Question, e.g. "average age per income group".')],
+    chart: Annotated[
+        Path | None, typer.Option("--chart", help="Save the plan's chart (PNG) here.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Save the result table here.")
+    ] = None,
+    no_values: Annotated[
+        bool,
+        typer.Option("--no-values", help="Send only column names and types, no example values."),
+    ] = False,
+    max_rows: Annotated[int, typer.Option("--max-rows", help="Rows of the result to print.")] = 30,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+) -> None:
+    """Answer a question about a table with a validated plan the LLM writes (never code).
+
+    The plan uses a small operation language (filter, select, group-by, aggregate, sort,
+    describe, value counts, chart) that labelwise checks against the table and runs.
+    """
+    from rich.table import Table
+
+    from labelwise.io import write_table
+    from labelwise.llm import ask
+    from labelwise.llm.ask import plan_to_text
+
+    df = _read(data, None)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+    )
+    result = ask(df, question, client=client, chart=chart is not None, share_values=not no_values)
+    if result.plan.explanation:
+        console.print(f"[bold]{result.plan.explanation}[/bold]", highlight=False, soft_wrap=True)
+    console.print("[dim]plan:[/dim]\n" + plan_to_text(result.plan), highlight=False, soft_wrap=True)
+    table = Table(show_header=True, header_style="bold")
+    shown = result.table.head(max_rows)
+    for c in shown.columns:
+        table.add_column(str(c))
+    for row in shown.itertuples(index=False):
+        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+    console.print(table)
+    if len(result.table) > max_rows:
+        console.print(f"[dim]{len(result.table) - max_rows} more rows[/dim]")
+    for note in result.notes:
+        console.print(f"[dim]note: {note}[/dim]", highlight=False, soft_wrap=True)
+    if out is not None:
+        write_table(result.table, out)
+        console.print(f"wrote {out}")
+    if chart is not None:
+        if result.chart_png is None:
+            err_console.print("the plan has no chart; nothing saved to --chart", highlight=False)
+        else:
+            result.save_chart(chart)
+            console.print(f"wrote {chart}")
+
+
+# ---------------------------------------------------------------------- llm classify
+@llm_app.command("classify")
+def classify_command(
+    data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
+    column: Column,
+    labels: Annotated[
+        str, typer.Option("--labels", "-l", help="Comma-separated class names, e.g. ham,spam.")
+    ],
+    out: Out,
+    instructions: Annotated[
+        str | None,
+        typer.Option("--instructions", help='What to decide, e.g. "Is this SMS spam?"'),
+    ] = None,
+    multi: Annotated[
+        bool, typer.Option("--multi", help="Multi-label: every class that applies.")
+    ] = False,
+    name: Name = "llm",
+    confidence: Confidence = "auto",
+    max_chars: MaxChars = 8000,
+    report: Report = None,
+    matrix: Matrix = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Classify each text into one of --labels (or all that apply with --multi)."""
+    from labelwise.llm import ClassifyTask, MultiLabelTask
+
+    names = [x.strip() for x in labels.split(",") if x.strip()]
+    task = (
+        MultiLabelTask(names, instructions=instructions, max_chars=max_chars)
+        if multi
+        else ClassifyTask(names, instructions=instructions, max_chars=max_chars)
+    )
+    df = _read(data, column)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+
+
+@llm_app.command("taxonomy")
+def taxonomy_command(
+    data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
+    column: Column,
+    taxonomy: Annotated[
+        Path,
+        typer.Option(
+            "--taxonomy", "-t", help="Taxonomy file (.yaml, .json, or .txt 'Category / Sub')."
+        ),
+    ],
+    out: Out,
+    level: Annotated[
+        str, typer.Option("--level", help="Vote on 'leaf' (category / sub) or 'category'.")
+    ] = "leaf",
+    name: Name = "llm",
+    confidence: Confidence = "auto",
+    max_chars: MaxChars = 8000,
+    report: Report = None,
+    matrix: Matrix = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Place each text in a two-level taxonomy (category and sub-category)."""
+    from labelwise.llm import TaxonomyTask, load_taxonomy
+
+    task = TaxonomyTask(load_taxonomy(taxonomy), level=level, max_chars=max_chars)
+    df = _read(data, column)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+
+
+@llm_app.command("extract")
+def extract_command(
+    data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
+    column: Column,
+    out: Out,
+    types: Annotated[
+        str,
+        typer.Option(
+            "--types",
+            help="Comma-separated entity types (default person,organization,location,phone).",
+        ),
+    ] = "person,organization,location,phone",
+    spans: Annotated[
+        Path | None,
+        typer.Option(
+            "--spans", help="Also write one row per entity (item, type, text, start, end)."
+        ),
+    ] = None,
+    name: Name = "llm",
+    max_chars: MaxChars = 8000,
+    report: Report = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Extract entities as character spans checked against the text."""
+    from labelwise.io import write_table
+    from labelwise.llm import EntityTask
+
+    task = EntityTask([t.strip() for t in types.split(",") if t.strip()], max_chars=max_chars)
+    df = _read(data, column)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    run = _run(task, df, column, client, "none", name=name, out=out, report=report, matrix=None)
+    if spans is not None:
+        write_table(run.spans(), spans)
+        console.print(f"wrote {spans}")
+
+
+@llm_app.command("sentiment")
+def sentiment_command(
+    data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
+    column: Column,
+    out: Out,
+    aspects: Annotated[
+        str | None,
+        typer.Option("--aspects", help="Comma-separated aspects to score (default: the model's)."),
+    ] = None,
+    name: Name = "llm",
+    confidence: Confidence = "auto",
+    max_chars: MaxChars = 8000,
+    report: Report = None,
+    matrix: Matrix = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Aspect-based sentiment: aspects scored 0-5, overall score, top positive/negative.
+
+    Votes are negative for overall <= 2 and positive for overall >= 4 (else abstain).
+    """
+    from labelwise.llm import AspectSentimentTask
+
+    names = [a.strip() for a in aspects.split(",") if a.strip()] if aspects else None
+    task = AspectSentimentTask(aspects=names, max_chars=max_chars)
+    df = _read(data, column)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+
+
+@llm_app.command("summarize")
+def summarize_command(
+    data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
+    column: Column,
+    out: Out,
+    max_words: Annotated[int, typer.Option("--max-words", help="Longest summary (words).")] = 40,
+    headline: Annotated[
+        bool, typer.Option("--headline", help="Write a headline (and a topic) instead.")
+    ] = False,
+    topics: Annotated[
+        str | None,
+        typer.Option("--topics", help="With --headline: comma-separated topics to choose from."),
+    ] = None,
+    name: Name = "llm",
+    max_chars: MaxChars = 8000,
+    report: Report = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Summarize each text, or write a headline and pick a topic (--headline --topics)."""
+    from labelwise.llm import HeadlineTask, SummarizeTask
+
+    task: Any
+    if headline:
+        names = [t.strip() for t in topics.split(",") if t.strip()] if topics else None
+        task = HeadlineTask(topics=names, max_words=min(max_words, 20), max_chars=max_chars)
+    else:
+        task = SummarizeTask(max_words=max_words, max_chars=max_chars)
+    df = _read(data, column)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    _run(task, df, column, client, "none", name=name, out=out, report=report, matrix=None)
+
+
+@llm_app.command("rows")
+def rows_command(
+    data: Annotated[Path, typer.Argument(help="Table whose rows to label.")],
+    examples: Annotated[
+        Path, typer.Option("--examples", "-e", help="Table of labeled example rows.")
+    ],
+    label_column: Annotated[
+        str, typer.Option("--label-column", help="Column of --examples holding the class.")
+    ],
+    out: Out,
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            "--columns", help="Comma-separated columns to show (default: all of the examples')."
+        ),
+    ] = None,
+    instructions: Annotated[
+        str | None, typer.Option("--instructions", help="What the class means.")
+    ] = None,
+    name: Name = "llm",
+    confidence: Confidence = "auto",
+    report: Report = None,
+    matrix: Matrix = None,
+    base_url: BaseUrl = None,
+    model: Model = None,
+    provider: Provider = "auto",
+    api_key_env: ApiKeyEnv = None,
+    azure_endpoint: AzureEndpoint = None,
+    deployment: Deployment = None,
+    api_version: ApiVersion = None,
+    cache: CachePath = None,
+    no_cache: NoCache = False,
+    timeout: Timeout = 60.0,
+    budget_usd: BudgetUsd = None,
+    max_tokens_total: MaxTokens = None,
+    concurrency: Concurrency = 4,
+) -> None:
+    """Label table rows from a few labeled example rows (rows are serialized to text)."""
+    from labelwise.llm import RowClassifyTask
+
+    ex = _read(examples, label_column)
+    names = sorted({str(v) for v in ex[label_column].dropna()})
+    cols = [c.strip() for c in columns.split(",")] if columns else None
+    task = RowClassifyTask(
+        names, examples=ex, label_column=label_column, columns=cols, instructions=instructions
+    )
+    df = _read(data, None)
+    client = _client(
+        base_url=base_url,
+        model=model,
+        provider=provider,
+        api_key_env=api_key_env,
+        azure_endpoint=azure_endpoint,
+        deployment=deployment,
+        api_version=api_version,
+        cache=cache,
+        no_cache=no_cache,
+        timeout=timeout,
+        budget_usd=budget_usd,
+        max_tokens_total=max_tokens_total,
+        concurrency=concurrency,
+    )
+    _run(task, df, None, client, confidence, name=name, out=out, report=report, matrix=matrix)
