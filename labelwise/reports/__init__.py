@@ -46,6 +46,9 @@ th{background:#f6f8fa}td.l,th.l{text-align:left}
 figure{display:inline-block;margin:6px 10px 6px 0;vertical-align:top}
 figcaption{font-size:12px;color:#57606a;text-align:center}
 .grid img{border:1px solid #d0d7de}
+figure img{max-width:100%;height:auto}figure{max-width:100%}
+.scroll{overflow-x:auto;max-width:100%}
+caption{font-size:12px;color:#57606a;text-align:left;padding:2px 0}
 .muted{color:#57606a;font-size:12px}
 """
 
@@ -96,7 +99,12 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if v != v:
             return ""
-        return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        if v in (float("inf"), float("-inf")):
+            return str(v)
+        # Whole numbers and large values read best in full ("32,561", not "3.256e+04").
+        if abs(v) >= 1e4 or (v.is_integer() and abs(v) < 1e15):
+            return f"{v:,.0f}"
+        return f"{v:,.4g}"
     return str(v)
 
 
@@ -139,10 +147,12 @@ class Section:
         if index:
             head = '<th class="l"></th>' + head
         body = []
-        for idx, row in shown.iterrows():
+        # itertuples keeps each column's own type (iterrows would turn ints into floats).
+        for idx, *values in shown.itertuples(index=True, name=None):
             cells = "".join(
-                f'<td class="{"" if isinstance(v, (int, float)) else "l"}">{html.escape(_fmt(v))}</td>'
-                for v in row.tolist()
+                f'<td class="{"" if isinstance(v, (int, float)) and not isinstance(v, bool) else "l"}">'
+                f"{html.escape(_fmt(v))}</td>"
+                for v in values
             )
             if index:
                 cells = f'<th class="l">{html.escape(str(idx))}</th>' + cells
@@ -153,7 +163,9 @@ class Section:
             else ""
         )
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-        self.blocks.append(f"<table>{cap}<tr>{head}</tr>{''.join(body)}</table>{more}")
+        self.blocks.append(
+            f'<div class="scroll"><table>{cap}<tr>{head}</tr>{"".join(body)}</table></div>{more}'
+        )
 
     def figure(self, fig: Any, *, caption: str | None = None) -> None:
         """Embed a matplotlib figure (closed after rendering)."""
