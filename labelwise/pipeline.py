@@ -15,7 +15,7 @@ from labelwise.errors import DataError
 from labelwise.labeling import ABSTAIN, DaskLFApplier, LabelMatrix, LabelSpace, LFApplier
 from labelwise.labeling.analysis import check_gold, lf_summary
 
-__all__ = ["LabelingRun", "label_table", "labeled_frame"]
+__all__ = ["LabelingRun", "label_table", "labeled_frame", "output_columns"]
 
 
 @dataclass
@@ -164,16 +164,25 @@ def label_table(
     )
 
 
+def output_columns(df: Any, class_names: list[str]) -> dict[str, str]:
+    """Names of the columns :func:`labeled_frame` adds: ``label``, ``confidence``,
+    ``prob_<class>``, ``n_votes``; suffixed with ``_pred`` when the input already has a
+    column of that name (the input is never overwritten)."""
+    base = ["label", "confidence", *[f"prob_{c}" for c in class_names], "n_votes"]
+    clash = any(name in df.columns for name in base)
+    return {name: f"{name}_pred" if clash else name for name in base}
+
+
 def labeled_frame(df: Any, run: LabelingRun) -> Any:
-    """``df`` plus ``label`` (class name; empty where no rule voted), ``confidence`` and one
-    ``prob_<class>`` column per class."""
+    """``df`` plus ``label`` (class name; empty where no rule voted), ``confidence``, one
+    ``prob_<class>`` column per class and ``n_votes`` (see :func:`output_columns`)."""
     out = df.copy()
     names = _class_names(run.label_space, run.L.cardinality)
-    decoded = [None if v == ABSTAIN else names[int(v)] for v in run.labels]
-    out["label"] = decoded
+    cols = output_columns(df, names)
+    out[cols["label"]] = [None if v == ABSTAIN else names[int(v)] for v in run.labels]
     conf = run.proba.max(axis=1)
-    out["confidence"] = np.where(run.labels == ABSTAIN, np.nan, conf)
+    out[cols["confidence"]] = np.where(run.labels == ABSTAIN, np.nan, conf)
     for c, name in enumerate(names):
-        out[f"prob_{name}"] = run.proba[:, c]
-    out["n_votes"] = (run.L.values != ABSTAIN).sum(axis=1)
+        out[cols[f"prob_{name}"]] = run.proba[:, c]
+    out[cols["n_votes"]] = (run.L.values != ABSTAIN).sum(axis=1)
     return out

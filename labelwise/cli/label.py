@@ -78,7 +78,13 @@ def label_command(
         seed=seed,
     )
     print_run(run, title=f"{len(rules_mod.lfs)} rules on {len(df):,} rows of {data.name}")
-    write_table(labeled_frame(df, run), out)
+    labeled = labeled_frame(df, run)
+    if "label_pred" in labeled.columns:
+        console.print(
+            "[yellow]note:[/yellow] the input already has a label/confidence/prob_* column; "
+            "predictions are written as *_pred columns"
+        )
+    write_table(labeled, out)
     if matrix_out is not None:
         run.L.to_parquet(matrix_out)
         console.print(f"label matrix -> {matrix_out}")

@@ -149,3 +149,14 @@ def test_every_command_has_help():
         res = run_cli(name, "--help")
         assert res.returncode == 0, (name, res.stderr)
         assert "Usage" in res.stdout
+
+
+def test_existing_label_column_is_kept(project: Path):
+    df = pd.read_csv(project / "msgs.csv")
+    df["label"] = "original"
+    df.to_csv(project / "with_label.csv", index=False)
+    res = run_cli("label", "with_label.csv", "-r", "rules.py", "-o", "out.csv", cwd=project)
+    assert res.returncode == 0, res.stderr
+    out = pd.read_csv(project / "out.csv")
+    assert (out["label"] == "original").all()
+    assert {"label_pred", "confidence_pred", "prob_spam_pred"} <= set(out.columns)
