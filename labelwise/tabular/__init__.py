@@ -1,4 +1,4 @@
-"""Tables: exact profiling, the exploration report, and (soon) augmentation.
+"""Tables: exact profiling, the exploration report, and label-preserving augmentation.
 
 Examples
 --------
@@ -11,6 +11,15 @@ Examples
 
 from __future__ import annotations
 
+from labelwise.tabular.augment import (
+    AugmentationComparison,
+    compare_augmentation,
+    gaussian_noise,
+    interpolate_same_class,
+    jitter,
+    mixup,
+    random_scaling,
+)
 from labelwise.tabular.explore import SECTION_TITLES, explore_file, explore_table
 from labelwise.tabular.profile import (
     PLACEHOLDER_VALUES,
@@ -23,28 +32,23 @@ from labelwise.tabular.profile import (
     profile_table,
 )
 
-# Augmentation (labelwise/tabular/augment.py) is written separately. To re-export it,
-# uncomment this import and add the same names to __all__ below:
-# from labelwise.tabular.augment import (
-#     AugmentationComparison,
-#     compare_augmentation,
-#     gaussian_noise,
-#     interpolate_same_class,
-#     jitter,
-#     mixup,
-#     random_scaling,
-# )
-
 __all__ = [
     "PLACEHOLDER_VALUES",
     "SECTION_TITLES",
     "Alert",
     "AlertThresholds",
+    "AugmentationComparison",
     "alert_counts",
     "check_target",
+    "compare_augmentation",
     "cramers_v",
     "explore_file",
     "explore_table",
+    "gaussian_noise",
     "infer_column_kinds",
+    "interpolate_same_class",
+    "jitter",
+    "mixup",
     "profile_table",
+    "random_scaling",
 ]

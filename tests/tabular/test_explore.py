@@ -89,6 +89,13 @@ def test_public_names():
             "explore_table",
             "infer_column_kinds",
             "profile_table",
+            "AugmentationComparison",
+            "compare_augmentation",
+            "gaussian_noise",
+            "interpolate_same_class",
+            "jitter",
+            "mixup",
+            "random_scaling",
         ]
     )
     for name in tabular.__all__:

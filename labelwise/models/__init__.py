@@ -1,0 +1,78 @@
+"""Label models: turn the votes of many labelers into one probabilistic label per item.
+
+Every model reads a label matrix ``L`` of shape ``(n, m)`` (votes in ``-1..k-1``,
+``ABSTAIN = -1``), given as a numpy array or a
+:class:`~labelwise.labeling.matrix.LabelMatrix`:
+
+* :class:`MajorityVote` and :class:`WeightedVote` count votes;
+* :class:`DawidSkene` fits a confusion matrix per labeler by EM;
+* :class:`TripletModel` is a Snorkel-style model fitted in closed form from agreements;
+* :func:`select_label_model` picks one on a gold dev set, defaulting to majority vote.
+
+Example
+-------
+>>> import numpy as np
+>>> from labelwise.models import make_label_model
+>>> L = np.array([[0, 0, -1], [1, 1, 0], [-1, 1, 1]])
+>>> make_label_model("mv", cardinality=2).fit(L).predict(L).tolist()
+[0, 1, 1]
+"""
+
+from __future__ import annotations
+
+from labelwise.models.base import (
+    TIE_POLICIES,
+    LabelModel,
+    NotFittedError,
+    break_ties,
+    check_gold_labels,
+    check_label_matrix,
+)
+from labelwise.models.dawid_skene import DawidSkene, fit_dawid_skene
+from labelwise.models.hierarchy import HierarchicalLabelModel, Taxonomy
+from labelwise.models.majority import (
+    MajorityVote,
+    WeightedVote,
+    majority_vote,
+    majority_vote_proba,
+)
+from labelwise.models.multilabel import (
+    MultiLabelModel,
+    check_multilabel_votes,
+    multilabel_from_label_matrix,
+    multilabel_votes,
+)
+from labelwise.models.patterns import VoteTable, onehot_votes, unique_vote_patterns
+from labelwise.models.registry import MODELS, make_label_model
+from labelwise.models.selection import select_label_model
+from labelwise.models.triplet import TripletModel, agreement_stats, fit_triplet
+
+__all__ = [
+    "MODELS",
+    "TIE_POLICIES",
+    "DawidSkene",
+    "HierarchicalLabelModel",
+    "LabelModel",
+    "MajorityVote",
+    "MultiLabelModel",
+    "NotFittedError",
+    "Taxonomy",
+    "TripletModel",
+    "VoteTable",
+    "WeightedVote",
+    "agreement_stats",
+    "break_ties",
+    "check_gold_labels",
+    "check_label_matrix",
+    "check_multilabel_votes",
+    "fit_dawid_skene",
+    "fit_triplet",
+    "majority_vote",
+    "majority_vote_proba",
+    "make_label_model",
+    "multilabel_from_label_matrix",
+    "multilabel_votes",
+    "onehot_votes",
+    "select_label_model",
+    "unique_vote_patterns",
+]
