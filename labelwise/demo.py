@@ -6,6 +6,7 @@ labeled data, label matrix, diagnostics and an HTML report written to one folder
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -60,8 +61,18 @@ def run_demo(out_dir: str | Path, *, seed: int = 0, dev_size: int = 200) -> Demo
     held[run.dev_index] = False
     V = run.L.values
     comparison: list[dict[str, Any]] = []
+    dev = run.dev_index
     for name in MODELS:
-        model = make_label_model(name, cardinality=space.k, seed=seed).fit(V)
+        # Every model gets what select_label_model gave it: the dev gold's class balance.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = make_label_model(name, cardinality=space.k, seed=seed).fit(
+                V, y_dev=y[dev], L_dev=V[dev]
+            )
+        for w in caught:
+            note = f"{name}: {w.message}"
+            if note not in run.notes:
+                run.notes.append(note)
         pred = np.asarray(model.predict(V)).astype(np.int64)
         cov = pred[held] != ABSTAIN
         comparison.append(
@@ -70,6 +81,8 @@ def run_demo(out_dir: str | Path, *, seed: int = 0, dev_size: int = 200) -> Demo
                 "class": type(model).__name__,
                 "coverage": float(cov.mean()),
                 "accuracy_on_covered": float(np.mean(pred[held][cov] == y[held][cov])),
+                # Abstentions (no vote, or a tie under majority vote) count as wrong here.
+                "accuracy_all": float(np.mean(pred[held] == y[held])),
                 "chosen": type(model).__name__ == run.model_name,
             }
         )

@@ -6,6 +6,7 @@ The CLI's ``labelwise label`` and ``labelwise demo`` are thin wrappers over
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -85,7 +86,7 @@ def label_table(
     backend : ``"pandas"`` or ``"dask"``
         Where the rules run.
     """
-    from labelwise.models import MajorityVote, make_label_model, select_label_model
+    from labelwise.models import MajorityVote
 
     if backend == "pandas":
         L = LFApplier(lfs, cardinality=cardinality, label_space=label_space).apply(
@@ -112,27 +113,13 @@ def label_table(
     if y is not None:
         known = np.flatnonzero(y != ABSTAIN)
         dev_index = np.sort(rng.choice(known, size=min(dev_size, len(known)), replace=False))
-    selection: list[dict[str, Any]] = []
     V = L.values
-    if model == "auto":
-        if len(dev_index) >= 2 * k:
-            fitted = select_label_model(V[dev_index], y[dev_index], L_train=V, seed=seed)  # type: ignore[index]
-            report = getattr(fitted, "selection_report_", None)
-            if report is not None:
-                selection = (
-                    report.to_dict("records") if hasattr(report, "to_dict") else list(report)
-                )
-            model_name = type(fitted).__name__
-        else:
-            fitted = MajorityVote(cardinality=k).fit(V)
-            model_name = "MajorityVote"
-            notes.append(
-                "no gold dev set: cannot check that a label model beats majority vote, so "
-                "majority vote is used (pass gold labels to let labelwise choose)"
-            )
-    else:
-        fitted = make_label_model(model, cardinality=k, seed=seed).fit(V)
-        model_name = type(fitted).__name__
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted, model_name, selection = _fit_model(model, V, y, dev_index, k, seed, notes)
+    for w in caught:
+        if str(w.message) not in notes:
+            notes.append(str(w.message))
     proba = np.asarray(fitted.predict_proba(V), dtype=np.float64)
     labels = np.asarray(fitted.predict(V)).astype(np.int64)
     labels[(V == ABSTAIN).all(axis=1)] = ABSTAIN
@@ -162,6 +149,38 @@ def label_table(
         selection=selection,
         notes=notes,
     )
+
+
+def _fit_model(
+    model: str,
+    V: np.ndarray,
+    y: np.ndarray | None,
+    dev_index: np.ndarray,
+    k: int,
+    seed: int,
+    notes: list[str],
+) -> tuple[Any, str, list[dict[str, Any]]]:
+    """Choose (``"auto"``) or build the named label model and fit it on ``V``."""
+    from labelwise.models import MajorityVote, make_label_model, select_label_model
+
+    selection: list[dict[str, Any]] = []
+    if model == "auto":
+        if y is not None and len(dev_index) >= 2 * k:
+            fitted = select_label_model(V[dev_index], y[dev_index], L_train=V, seed=seed)
+            selection = list(getattr(fitted, "selection_report_", None) or [])
+            return fitted, type(fitted).__name__, selection
+        notes.append(
+            "no gold dev set: cannot check that a label model beats majority vote, so "
+            "majority vote is used (pass gold labels to let labelwise choose)"
+        )
+        return MajorityVote(cardinality=k).fit(V), "MajorityVote", selection
+    estimator = make_label_model(model, cardinality=k, seed=seed)
+    if y is not None and len(dev_index):
+        # The dev gold gives the class balance, which one-sided rules cannot reveal.
+        fitted = estimator.fit(V, y_dev=y[dev_index], L_dev=V[dev_index])
+    else:
+        fitted = estimator.fit(V)
+    return fitted, type(fitted).__name__, selection
 
 
 def output_columns(df: Any, class_names: list[str]) -> dict[str, str]:
