@@ -128,7 +128,7 @@ def ensure_bench_venv() -> Path:
         ["python3", "-m", "venv", str(BENCH_VENV)],
         # torch first and pinned: the CPU build on local disk, not a multi-GB download.
         [str(BENCH_PYTHON), "-m", "pip", "install", "-q", "torch==2.13.0"],
-        [str(BENCH_PYTHON), "-m", "pip", "install", "-q", "snorkel==0.10.0", "-e", str(ROOT)],
+        [str(BENCH_PYTHON), "-m", "pip", "install", "-q", "snorkel==0.10.0", "pyarrow", "-e", str(ROOT)],
     ]
     for step in steps:
         subprocess.run(step, check=True)

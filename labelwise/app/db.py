@@ -1,0 +1,374 @@
+"""Schema and engines: SQLite by default (WAL, one writer thread), any SQLAlchemy URL allowed.
+
+Writes go through :class:`Writer`, a single thread that owns the only write connection. It
+takes every write waiting in its queue, runs each in its own SAVEPOINT inside one
+transaction, commits once (one fsync for the whole batch: *group commit*) and only then
+answers the callers. So an acknowledged write is always committed, and a failing write
+never takes its batch-mates down with it. Reads use a pool of connections that WAL lets run
+alongside the writer.
+
+``synchronous=FULL`` is the default: a commit survives not just a killed server
+(``SIGKILL``; NORMAL would too, the WAL is in the OS cache) but a power cut.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import queue
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from labelwise.errors import require
+
+T = TypeVar("T")
+
+__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Database", "Writer", "metadata"]
+
+DB_FILENAME = "labelwise.db"
+SCHEMA_VERSION = 1
+
+
+def _tables() -> Any:
+    sa = require("sqlalchemy", "app")
+    md = sa.MetaData()
+    sa.Table(
+        "meta", md, sa.Column("key", sa.String(64), primary_key=True), sa.Column("value", sa.Text)
+    )
+    sa.Table(
+        "users",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("username", sa.String(64), nullable=False, unique=True),
+        sa.Column("password_hash", sa.Text, nullable=False),
+        sa.Column("role", sa.String(16), nullable=False),
+        sa.Column("active", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    sa.Table(
+        "tokens",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+        sa.Column("name", sa.String(64), nullable=False),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    sa.Table(
+        "sessions",
+        md,
+        sa.Column("token_hash", sa.String(64), primary_key=True),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("csrf", sa.String(64), nullable=False),
+        sa.Column("expires_at", sa.Float, nullable=False),
+    )
+    sa.Table(
+        "projects",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("name", sa.String(200), nullable=False, unique=True),
+        sa.Column("description", sa.Text, nullable=False, server_default=""),
+        sa.Column("config", sa.Text, nullable=False),
+        sa.Column("overlap", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("queue_order", sa.String(16), nullable=False, server_default="sequential"),
+        sa.Column("seed", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    sa.Table(
+        "members",
+        md,
+        sa.Column(
+            "project_id",
+            sa.Integer,
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
+        sa.Column(
+            "user_id",
+            sa.Integer,
+            sa.ForeignKey("users.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        ),
+    )
+    tasks = sa.Table(
+        "tasks",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "project_id",
+            sa.Integer,
+            sa.ForeignKey("projects.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("item_id", sa.String(200), nullable=False),
+        sa.Column("data", sa.Text, nullable=False),
+        sa.Column("queue_key", sa.Float, nullable=False),
+        sa.Column("overlap", sa.Integer, nullable=False),
+        sa.Column("n_done", sa.Integer, nullable=False, server_default="0"),
+        # 1 while the task needs more annotations; the queue index covers only these.
+        sa.Column("open", sa.Integer, nullable=False, server_default="1"),
+        sa.Column("gold", sa.Text),
+        sa.Column("gold_by", sa.Integer),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("project_id", "item_id", name="uq_task_item"),
+    )
+    sa.Index(
+        "ix_tasks_queue",
+        tasks.c.project_id,
+        tasks.c.queue_key,
+        tasks.c.id,
+        sqlite_where=tasks.c.open == 1,
+        postgresql_where=tasks.c.open == 1,
+    )
+    anns = sa.Table(
+        "annotations",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("project_id", sa.Integer, nullable=False),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("submission_id", sa.String(64), nullable=False, unique=True),
+        sa.Column("result", sa.Text, nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("lead_time", sa.Float),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("updated_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("task_id", "user_id", name="uq_annotation_task_user"),
+    )
+    sa.Index("ix_annotations_project_user", anns.c.project_id, anns.c.user_id, anns.c.created_at)
+    sa.Index("ix_annotations_project_status", anns.c.project_id, anns.c.status)
+    sa.Table(
+        "reviews",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "annotation_id",
+            sa.Integer,
+            sa.ForeignKey("annotations.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("comment", sa.Text, nullable=False, server_default=""),
+        sa.Column("before", sa.Text),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    sa.Table(
+        "predictions",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column(
+            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
+        ),
+        sa.Column("source", sa.String(100), nullable=False),
+        sa.Column("result", sa.Text, nullable=False),
+        sa.Column("score", sa.Float),
+        sa.Column("created_at", sa.Float, nullable=False),
+        sa.UniqueConstraint("task_id", "source", name="uq_prediction_task_source"),
+    )
+    sa.Table(
+        "skips",
+        md,
+        sa.Column(
+            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
+        ),
+        sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
+        sa.Column("created_at", sa.Float, nullable=False),
+    )
+    return md
+
+
+metadata = _tables()
+
+
+class Writer:
+    """The one thread that writes: group commit, one SAVEPOINT per write.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Engine whose connections begin write transactions (``BEGIN IMMEDIATE`` on SQLite).
+    max_batch : int
+        Most writes committed together.
+    """
+
+    def __init__(self, engine: Any, *, max_batch: int = 128) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="labelwise-writer", daemon=True)
+        self._closed = False
+        self._thread.start()
+
+    def run(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(connection)`` in the writer thread; return once it is committed."""
+        if self._closed:
+            raise RuntimeError("the database writer is closed")
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("Writer.run called from inside a write; pass the connection instead")
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
+        self._queue.put((fn, fut))
+        return fut.result()
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._queue.put(None)
+            self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        conn = self.engine.connect()
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                batch = [first]
+                stop = False
+                while len(batch) < self.max_batch:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        stop = True
+                        break
+                    batch.append(nxt)
+                self._run_batch(conn, batch)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _run_batch(self, conn: Any, batch: list[Any]) -> None:
+        outcomes: list[tuple[concurrent.futures.Future[Any], Any, BaseException | None]] = []
+        try:
+            tx = conn.begin()
+            try:
+                for fn, fut in batch:
+                    sp = conn.begin_nested()
+                    try:
+                        value = fn(conn)
+                        sp.commit()
+                        outcomes.append((fut, value, None))
+                    except BaseException as exc:  # one failed write must not sink the batch
+                        sp.rollback()
+                        outcomes.append((fut, None, exc))
+                tx.commit()
+            except BaseException:
+                tx.rollback()
+                raise
+        except BaseException as exc:
+            for _fn, fut in batch:
+                if not fut.done():
+                    fut.set_exception(exc)
+            return
+        for fut, value, error in outcomes:
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(value)
+
+
+class Database:
+    """Engines for one labelwise database, its schema, and the writer thread.
+
+    Parameters
+    ----------
+    url : str
+        SQLAlchemy URL (``sqlite:///path/labelwise.db`` or ``postgresql://...``).
+    synchronous : {"FULL", "NORMAL"}
+        SQLite durability level (see module notes).
+    """
+
+    def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
+        sa = require("sqlalchemy", "app")
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+            raise ValueError(f"synchronous must be FULL, NORMAL or EXTRA, got {synchronous!r}")
+        if self.is_sqlite:
+            self.read_engine = sa.create_engine(url, pool_size=24, max_overflow=40, pool_timeout=60)
+            self.write_engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+            self._sqlite_setup(self.read_engine, begin="BEGIN", synchronous=synchronous.upper())
+            self._sqlite_setup(
+                self.write_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous.upper()
+            )
+        else:  # pragma: no cover - needs a PostgreSQL server
+            self.read_engine = sa.create_engine(url, pool_size=20, max_overflow=20)
+            self.write_engine = self.read_engine
+        metadata.create_all(self.write_engine)
+        with self.write_engine.begin() as conn:
+            row = conn.execute(
+                sa.text("SELECT value FROM meta WHERE key = 'schema_version'")
+            ).first()
+            if row is None:
+                conn.execute(
+                    sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
+                    {"v": str(SCHEMA_VERSION)},
+                )
+            elif int(row[0]) > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"database schema version {row[0]} is newer than this labelwise ({SCHEMA_VERSION}); upgrade labelwise"
+                )
+        self.writer = Writer(self.write_engine)
+
+    @staticmethod
+    def _sqlite_setup(engine: Any, *, begin: str, synchronous: str) -> None:
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy (not the sqlite3 module) issue BEGIN, so SAVEPOINTs work and
+            # writes take the lock up front (BEGIN IMMEDIATE) instead of failing on upgrade.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute("PRAGMA temp_store=MEMORY")
+            cur.execute("PRAGMA cache_size=-16000")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Any) -> None:
+            conn.exec_driver_sql(begin)
+
+    @classmethod
+    def for_folder(cls, folder: str | Path, *, synchronous: str = "FULL") -> Database:
+        """The SQLite database ``labelwise.db`` inside ``folder`` (created if missing)."""
+        p = Path(folder)
+        p.mkdir(parents=True, exist_ok=True)
+        return cls(f"sqlite:///{(p / DB_FILENAME).resolve()}", synchronous=synchronous)
+
+    def read(self) -> Any:
+        """A read transaction: ``with db.read() as conn: ...``."""
+        return self.read_engine.begin()
+
+    def write(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn(conn)`` as a committed write (see :class:`Writer`)."""
+        return self.writer.run(fn)
+
+    def close(self) -> None:
+        self.writer.close()
+        self.read_engine.dispose()
+        if self.write_engine is not self.read_engine:
+            self.write_engine.dispose()

@@ -1,0 +1,65 @@
+"""The app's errors: a small hierarchy, each with its HTTP status, mapped to responses in one place.
+
+They subclass :class:`labelwise.errors.LabelwiseError`, so the CLI prints them as one line
+and library callers can catch ``ValueError``.
+"""
+
+from __future__ import annotations
+
+from labelwise.errors import LabelwiseError
+
+__all__ = [
+    "AppError",
+    "AuthError",
+    "BadRequest",
+    "Conflict",
+    "Forbidden",
+    "NotFound",
+    "PayloadTooLarge",
+]
+
+
+class AppError(LabelwiseError):
+    """Base class; ``status`` is the HTTP status the server answers with."""
+
+    status = 400
+    code = "bad_request"
+
+
+class BadRequest(AppError):
+    """Malformed input (names the field and the fix)."""
+
+
+class AuthError(AppError):
+    """Not logged in, a wrong password, or an unknown token."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    """Logged in but not allowed (role or project membership)."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(AppError):
+    """No such project, task, annotation, user or file (or not visible to this user)."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    """The request clashes with what is stored (duplicate name, annotation already given)."""
+
+    status = 409
+    code = "conflict"
+
+
+class PayloadTooLarge(AppError):
+    """An upload or import over the size limit."""
+
+    status = 413
+    code = "payload_too_large"

@@ -1,0 +1,263 @@
+// Video boxes on keyframes, linearly interpolated between them (solid = keyframe, dashed =
+// interpolated). Drag on the frame to start a track, drag a box to move it (that adds a
+// keyframe), "," / "." step one frame (Shift: 10), "k" adds a keyframe, "o" ends the track
+// here (outside), a number sets the label, Delete removes the selected track.
+import { h, s, colour } from "../dom.js";
+
+export function interpolate(keyframes, frame) {
+  if (!keyframes.length) return null;
+  const k = [...keyframes].sort((a, b) => a.frame - b.frame);
+  if (frame < k[0].frame) return null; // after the last keyframe the box stays (until "outside")
+  for (let i = 0; i < k.length; i++) {
+    const L = k[i];
+    const R = k[i + 1];
+    if (!R || frame < R.frame) {
+      if (L.outside) return null;
+      if (frame === L.frame || !R) return { x: L.x, y: L.y, w: L.w, h: L.h, key: frame === L.frame };
+      const t = (frame - L.frame) / (R.frame - L.frame);
+      return { x: L.x + t * (R.x - L.x), y: L.y + t * (R.y - L.y), w: L.w + t * (R.w - L.w), h: L.h + t * (R.h - L.h), key: false };
+    }
+  }
+  return null;
+}
+
+export function createVideoStage(src, data, slot) {
+  const video = h("video", { class: "stage-video", src, preload: "metadata", muted: true, playsinline: true });
+  const svg = s("svg", { class: "stage-svg", preserveAspectRatio: "none" });
+  const wrap = h("div", { class: "stage" }, video, svg);
+  const controls = h("div", { class: "video-controls" });
+  slot.append(wrap, controls);
+  const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [] };
+  const setBox = () => {
+    if (stage.width && stage.height) {
+      svg.setAttribute("viewBox", `0 0 ${stage.width} ${stage.height}`);
+      wrap.style.aspectRatio = `${stage.width} / ${stage.height}`;
+    }
+  };
+  setBox();
+  video.addEventListener("loadedmetadata", () => {
+    if (!stage.width) {
+      stage.width = video.videoWidth;
+      stage.height = video.videoHeight;
+      setBox();
+    }
+    stage.listeners.forEach((f) => f());
+  });
+  stage.frame = () => Math.round((video.currentTime || 0) * stage.fps);
+  stage.seek = (f) => {
+    video.pause();
+    video.currentTime = Math.max(0, f) / stage.fps + 1e-4;
+  };
+  stage.toImage = (evt) => {
+    const pt = svg.createSVGPoint();
+    pt.x = evt.clientX;
+    pt.y = evt.clientY;
+    const m = svg.getScreenCTM();
+    if (!m) return [0, 0];
+    const p = pt.matrixTransform(m.inverse());
+    return [Math.max(0, Math.min(stage.width, p.x)), Math.max(0, Math.min(stage.height, p.y))];
+  };
+  stage.pxPerScreen = () => {
+    const r = svg.getBoundingClientRect();
+    return r.width ? stage.width / r.width : 1;
+  };
+  let dragging = false;
+  svg.addEventListener("pointerdown", (e) => {
+    if (!stage.owner || e.button !== 0) return;
+    e.preventDefault();
+    dragging = true;
+    svg.setPointerCapture(e.pointerId);
+    stage.owner.down(stage.toImage(e), e);
+  });
+  svg.addEventListener("pointermove", (e) => dragging && stage.owner && stage.owner.move(stage.toImage(e), e));
+  svg.addEventListener("pointerup", (e) => {
+    if (dragging && stage.owner) stage.owner.up(stage.toImage(e), e);
+    dragging = false;
+  });
+  return stage;
+}
+
+export function createVideoBoxes(control, ctx) {
+  const stage = ctx.stage;
+  const video = stage.video;
+  const layer = s("g", { class: "layer", dataset: { control: control.name } });
+  stage.svg.append(layer);
+  let tracks = [];
+  let active = 0;
+  let selected = -1;
+  let drag = null;
+  const frameInfo = h("span", { class: "frame-info" });
+  stage.controls.append(
+    h("button", { type: "button", onclick: () => (video.paused ? video.play().catch(() => {}) : video.pause()) }, "play / pause"),
+    h("button", { type: "button", onclick: () => stage.seek(stage.frame() - 1) }, "◀ frame"),
+    h("button", { type: "button", onclick: () => stage.seek(stage.frame() + 1) }, "frame ▶"),
+    frameInfo,
+  );
+  const list = h("ul", { class: "region-list" });
+  const legend = h(
+    "div",
+    { class: "labels" },
+    control.labels.map((label, i) =>
+      h(
+        "button",
+        { type: "button", class: "label-pill", style: { "--c": colour(i) }, disabled: ctx.readOnly, onclick: () => relabel(i) },
+        h("kbd", { text: i < 9 ? String(i + 1) : "" }),
+        h("span", { text: label }),
+      ),
+    ),
+  );
+  const el = h("div", { class: "video-boxes" }, legend, list);
+
+  function relabel(i) {
+    active = i;
+    if (selected >= 0 && !ctx.readOnly) {
+      tracks[selected].label = control.labels[i];
+      ctx.changed();
+    }
+    render();
+  }
+
+  function setKey(t, box, extra = {}) {
+    const f = stage.frame();
+    t.keyframes = t.keyframes.filter((k) => k.frame !== f);
+    t.keyframes.push({ frame: f, x: box.x, y: box.y, w: box.w, h: box.h, ...extra });
+    t.keyframes.sort((a, b) => a.frame - b.frame);
+  }
+
+  function render() {
+    const f = stage.frame();
+    const px = stage.pxPerScreen();
+    frameInfo.textContent = `frame ${f}`;
+    const nodes = [];
+    tracks.forEach((t, i) => {
+      const b = interpolate(t.keyframes, f);
+      if (!b) return;
+      const c = colour(control.labels.indexOf(t.label));
+      nodes.push(
+        s("rect", {
+          x: b.x, y: b.y, width: b.w, height: b.h, stroke: c, fill: c, "fill-opacity": 0.1,
+          class: (b.key ? "key" : "interp") + (i === selected ? " selected" : ""),
+          "vector-effect": "non-scaling-stroke", dataset: { track: i },
+        }),
+        s("text", { x: b.x, y: Math.max(13 * px, b.y - 3 * px), class: "region-label", fill: c, "font-size": 13 * px }, `${t.label} ${t.track}`),
+      );
+    });
+    if (drag && drag.mode === "draw") {
+      nodes.push(s("rect", { class: "drawing", x: Math.min(drag.x0, drag.x1), y: Math.min(drag.y0, drag.y1), width: Math.abs(drag.x1 - drag.x0), height: Math.abs(drag.y1 - drag.y0), "vector-effect": "non-scaling-stroke" }));
+    }
+    layer.replaceChildren(...nodes);
+    list.replaceChildren(
+      ...tracks.map((t, i) =>
+        h(
+          "li",
+          { class: i === selected ? "selected" : "", onclick: () => { selected = i; stage.seek(t.keyframes[0].frame); render(); } },
+          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(t.label)) } }),
+          h("b", { text: `${t.label} ${t.track}` }),
+          ` ${t.keyframes.length} keyframes (frames ${t.keyframes[0].frame}–${t.keyframes[t.keyframes.length - 1].frame})`,
+          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); tracks.splice(i, 1); selected = -1; render(); ctx.changed(); } }, "×"),
+        ),
+      ),
+    );
+    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
+  }
+
+  const handler = {
+    down([x, y], e) {
+      if (ctx.readOnly) return;
+      video.pause();
+      const t = e.target.dataset && e.target.dataset.track;
+      if (t !== undefined) {
+        selected = Number(t);
+        const b = interpolate(tracks[selected].keyframes, stage.frame());
+        drag = { mode: "move", dx: x - b.x, dy: y - b.y, box: { ...b }, moved: false };
+      } else drag = { mode: "draw", x0: x, y0: y, x1: x, y1: y };
+      render();
+    },
+    move([x, y]) {
+      if (!drag) return;
+      if (drag.mode === "draw") {
+        drag.x1 = x;
+        drag.y1 = y;
+      } else {
+        const b = drag.box;
+        b.x = Math.max(0, Math.min(stage.width - b.w, x - drag.dx));
+        b.y = Math.max(0, Math.min(stage.height - b.h, y - drag.dy));
+        setKey(tracks[selected], b);
+        drag.moved = true;
+      }
+      render();
+    },
+    up([x, y]) {
+      if (!drag) return;
+      const d = drag;
+      drag = null;
+      if (d.mode === "draw") {
+        const b = { x: Math.min(d.x0, x), y: Math.min(d.y0, y), w: Math.abs(x - d.x0), h: Math.abs(y - d.y0) };
+        if (b.w >= 3 * stage.pxPerScreen() && b.h >= 3 * stage.pxPerScreen()) {
+          let n = tracks.length + 1;
+          while (tracks.some((t) => t.track === `t${n}`)) n++;
+          const t = { track: `t${n}`, label: control.labels[active], keyframes: [] };
+          setKey(t, b);
+          tracks.push(t);
+          selected = tracks.length - 1;
+          ctx.changed();
+        }
+      } else if (d.moved) ctx.changed();
+      render();
+    },
+  };
+
+  let raf = 0;
+  const loop = () => {
+    render();
+    if (!video.paused) raf = requestAnimationFrame(loop);
+  };
+  video.addEventListener("play", () => (raf = requestAnimationFrame(loop)));
+  video.addEventListener("pause", () => cancelAnimationFrame(raf));
+  video.addEventListener("seeked", render);
+  stage.listeners.push(render);
+  render();
+  return {
+    el,
+    get: () =>
+      tracks.length
+        ? tracks.map((t) => ({ track: t.track, label: t.label, keyframes: t.keyframes.map((k) => ({ ...k })) }))
+        : undefined,
+    set(v) {
+      tracks = Array.isArray(v) ? v.map((t) => ({ ...t, keyframes: t.keyframes.map((k) => ({ ...k })) })) : [];
+      selected = -1;
+      render();
+    },
+    activate(on) {
+      if (on) stage.owner = handler;
+    },
+    key(e) {
+      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
+        const i = Number(e.key) - 1;
+        if (i < control.labels.length) relabel(i);
+        return true;
+      }
+      if (e.key === "," || e.key === "." || e.key === "<" || e.key === ">") {
+        const step = e.key === "<" || e.key === ">" ? 10 : 1;
+        stage.seek(stage.frame() + (e.key === "." || e.key === ">" ? step : -step));
+        return true;
+      }
+      if (selected >= 0 && (e.key === "k" || e.key === "o")) {
+        const t = tracks[selected];
+        const b = interpolate(t.keyframes, stage.frame()) || t.keyframes[t.keyframes.length - 1];
+        setKey(t, b, e.key === "o" ? { outside: true } : {});
+        ctx.changed();
+        render();
+        return true;
+      }
+      if ((e.key === "Delete" || e.key === "Backspace") && selected >= 0) {
+        tracks.splice(selected, 1);
+        selected = -1;
+        ctx.changed();
+        render();
+        return true;
+      }
+      return false;
+    },
+  };
+}

@@ -1,0 +1,89 @@
+"""Helpers shared by the format modules."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.schema import LabelConfig, ResultError
+
+#: Largest single import the formats accept (bytes); bigger files are rejected up front.
+MAX_IMPORT_BYTES = 512 * 1024 * 1024
+
+
+def as_text(data: str | bytes, name: str) -> str:
+    if isinstance(data, bytes):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{name} is not UTF-8 text ({exc}); save it as UTF-8") from None
+    return data
+
+
+def load_json(text: str | bytes, name: str) -> Any:
+    try:
+        return json.loads(as_text(text, name))
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}") from None
+
+
+def dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def validated(
+    config: LabelConfig | None, result: Mapping[str, Any], data: Mapping[str, Any], where: str
+) -> dict[str, Any]:
+    """Validate ``result`` against ``config`` (when given), naming ``where`` on failure."""
+    if config is None:
+        return dict(result)
+    try:
+        return config.validate_result(result, data, partial=True)
+    except ResultError as exc:
+        raise FormatError(f"{where}: {exc}") from None
+
+
+def item_size(item: Item, where: str) -> tuple[float, float]:
+    w, h = item.data.get("width"), item.data.get("height")
+    ok = all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+        for v in (w, h)
+    )
+    if not ok:
+        raise FormatError(
+            f"{where}: item {item.id!r} has no image size (data width={w!r}, height={h!r}); "
+            "box formats need the image width and height in the item's data"
+        )
+    return float(w), float(h)  # type: ignore[arg-type]
+
+
+def group_annotations(
+    rows: Iterable[tuple[str, str | None, dict[str, Any]]],
+) -> dict[str, dict[str | None, Annotation]]:
+    """(item id, annotator, partial result) rows -> item id -> annotator -> merged annotation."""
+    out: dict[str, dict[str | None, Annotation]] = {}
+    for item_id, annotator, part in rows:
+        per = out.setdefault(item_id, {})
+        ann = per.get(annotator)
+        if ann is None:
+            per[annotator] = Annotation(dict(part), annotator)
+        else:
+            for k, v in part.items():
+                if isinstance(v, list) and isinstance(ann.result.get(k), list):
+                    ann.result[k].extend(v)
+                else:
+                    ann.result[k] = v
+    return out
+
+
+def object_path(item: Item, config: LabelConfig) -> str:
+    value = item.data.get(config.object_field)
+    if not isinstance(value, str) or not value:
+        raise FormatError(
+            f"item {item.id!r} has no {config.object_field!r} file path in its data; "
+            f"the {config.object_type} object is read from that field"
+        )
+    return value

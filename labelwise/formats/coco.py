@@ -1,0 +1,192 @@
+"""COCO detection JSON: ``images``, ``categories`` and ``annotations`` (boxes and polygons).
+
+Boxes are ``[x, y, w, h]`` in pixels; polygons are ``segmentation`` lists. Each annotation
+also carries ``annotator`` (COCO readers ignore unknown keys), and each image
+``labelwise_id`` and ``labelwise_annotators`` (who answered, even with no boxes), so several
+annotators' work and empty answers import back unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from labelwise.formats._common import item_size, load_json, object_path, validated
+from labelwise.formats.geometry import polygon_area, polygon_bbox
+from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.schema import Control, LabelConfig
+
+__all__ = ["coco_categories", "from_coco", "to_coco"]
+
+
+def _controls(config: LabelConfig) -> tuple[Control | None, Control | None]:
+    boxes = config.controls_of_type("boxes")
+    polys = config.controls_of_type("polygons")
+    if not boxes and not polys:
+        raise FormatError("COCO export needs a boxes or polygons control in the label config")
+    return (boxes[0] if boxes else None), (polys[0] if polys else None)
+
+
+def coco_categories(config: LabelConfig) -> list[str]:
+    """Category names in id order (ids start at 1): box labels, then new polygon labels."""
+    box_c, poly_c = _controls(config)
+    names: list[str] = []
+    for c in (box_c, poly_c):
+        for label in c.labels if c else ():
+            if label not in names:
+                names.append(label)
+    return names
+
+
+def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
+    """Items with box/polygon answers -> a COCO dict.
+
+    Examples
+    --------
+    >>> cfg = LabelConfig.from_dict({"object": {"type": "image"},
+    ...     "controls": [{"name": "b", "type": "boxes", "labels": ["car"]}]})
+    >>> it = Item("1", {"image": "a.jpg", "width": 10, "height": 10},
+    ...           [Annotation({"b": [{"x": 1, "y": 1, "w": 2, "h": 3, "label": "car"}]}, "ann")])
+    >>> to_coco([it], cfg)["annotations"][0]["bbox"]
+    [1, 1, 2, 3]
+    """
+    box_c, poly_c = _controls(config)
+    names = coco_categories(config)
+    cat_id = {n: i + 1 for i, n in enumerate(names)}
+    images: list[dict[str, Any]] = []
+    anns: list[dict[str, Any]] = []
+    for img_id, it in enumerate(items, start=1):
+        item_size(it, "COCO export")
+        images.append(
+            {
+                "id": img_id,
+                "file_name": object_path(it, config),
+                "width": it.data["width"],
+                "height": it.data["height"],
+                "labelwise_id": it.id,
+                "labelwise_annotators": [a.annotator for a in it.annotations],
+            }
+        )
+        for a in it.annotations:
+            for b in a.result.get(box_c.name, []) if box_c else []:
+                anns.append(
+                    {
+                        "id": len(anns) + 1,
+                        "image_id": img_id,
+                        "category_id": cat_id[b["label"]],
+                        "bbox": [b["x"], b["y"], b["w"], b["h"]],
+                        "area": b["w"] * b["h"],
+                        "iscrowd": 0,
+                        "segmentation": [],
+                        "annotator": a.annotator,
+                    }
+                )
+            for p in a.result.get(poly_c.name, []) if poly_c else []:
+                flat = [float(v) for pt in p["points"] for v in pt]
+                anns.append(
+                    {
+                        "id": len(anns) + 1,
+                        "image_id": img_id,
+                        "category_id": cat_id[p["label"]],
+                        "bbox": polygon_bbox(p["points"]).tolist(),
+                        "area": polygon_area(p["points"]),
+                        "iscrowd": 0,
+                        "segmentation": [flat],
+                        "annotator": a.annotator,
+                    }
+                )
+    return {
+        "info": {"description": config.title or "labelwise export"},
+        "images": images,
+        "categories": [{"id": i + 1, "name": n, "supercategory": ""} for i, n in enumerate(names)],
+        "annotations": anns,
+    }
+
+
+def from_coco(
+    coco: str | bytes | Mapping[str, Any], config: LabelConfig, *, name: str = "COCO JSON"
+) -> list[Item]:
+    """A COCO dict (or its JSON text) -> items, one per image.
+
+    Annotations with a polygon ``segmentation`` go to the polygons control (when the config
+    has one), others to the boxes control. RLE masks are rejected with a clear error.
+    """
+    raw = load_json(coco, name) if isinstance(coco, (str, bytes)) else coco
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("images"), list):
+        raise FormatError(f"{name} needs an 'images' list (and 'categories', 'annotations')")
+    box_c, poly_c = _controls(config)
+    cats = {}
+    for c in raw.get("categories") or []:
+        if not isinstance(c, Mapping) or "id" not in c or "name" not in c:
+            raise FormatError(f"{name}: every category needs 'id' and 'name', got {c!r:.80}")
+        cats[c["id"]] = str(c["name"])
+    images: dict[Any, Item] = {}
+    per_image: dict[Any, dict[str | None, Annotation]] = {}
+    order = []
+    for n, img in enumerate(raw["images"]):
+        if not isinstance(img, Mapping) or "id" not in img or "file_name" not in img:
+            raise FormatError(f"{name}: image {n} needs 'id' and 'file_name'")
+        data: dict[str, Any] = {config.object_field: str(img["file_name"])}
+        for k in ("width", "height"):
+            if img.get(k) is not None:
+                data[k] = img[k]
+        item = Item(str(img.get("labelwise_id") or img["id"]), data)
+        if img["id"] in images:
+            raise FormatError(f"{name}: image id {img['id']!r} appears twice")
+        images[img["id"]] = item
+        order.append(img["id"])
+        per_image[img["id"]] = {
+            a: Annotation({}, a) for a in (img.get("labelwise_annotators") or [])
+        }
+    for n, a in enumerate(raw.get("annotations") or []):
+        if not isinstance(a, Mapping) or a.get("image_id") not in images:
+            raise FormatError(f"{name}: annotation {n} refers to an unknown image_id")
+        if a.get("category_id") not in cats:
+            raise FormatError(
+                f"{name}: annotation {n} has category_id {a.get('category_id')!r}, not in categories"
+            )
+        label = cats[a["category_id"]]
+        annotator = a.get("annotator")
+        anns = per_image[a["image_id"]]
+        ann = anns.setdefault(annotator, Annotation({}, annotator))
+        seg = a.get("segmentation")
+        if isinstance(seg, Mapping):
+            raise FormatError(
+                f"{name}: annotation {n} has an RLE mask; only polygons and boxes import"
+            )
+        if seg and poly_c is not None:
+            if (
+                not isinstance(seg, list)
+                or not seg
+                or not isinstance(seg[0], list)
+                or len(seg[0]) % 2
+            ):
+                raise FormatError(
+                    f"{name}: annotation {n} segmentation must be [[x1, y1, x2, y2, ...]]"
+                )
+            for part in seg:
+                pts = [[float(part[i]), float(part[i + 1])] for i in range(0, len(part), 2)]
+                ann.result.setdefault(poly_c.name, []).append({"points": pts, "label": label})
+        elif box_c is not None:
+            bbox = a.get("bbox")
+            if not isinstance(bbox, list) or len(bbox) != 4:
+                raise FormatError(f"{name}: annotation {n} needs bbox [x, y, w, h]")
+            x, y, w, h = (float(v) for v in bbox)
+            ann.result.setdefault(box_c.name, []).append(
+                {"x": x, "y": y, "w": w, "h": h, "label": label}
+            )
+        else:
+            raise FormatError(
+                f"{name}: annotation {n} is a box but the config has no boxes control"
+            )
+    out = []
+    for img_id in order:
+        item = images[img_id]
+        item.annotations = [
+            Annotation(
+                validated(config, a.result, item.data, f"{name} image {img_id!r}"), a.annotator
+            )
+            for a in per_image[img_id].values()
+        ]
+        out.append(item)
+    return out

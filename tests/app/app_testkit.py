@@ -1,0 +1,128 @@
+"""Helpers for the app tests: label configs, a real uvicorn server on 127.0.0.1, users."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from labelwise.app import Store, User, create_app
+
+TEXT_CONFIG = {
+    "title": "Sentiment",
+    "instructions": "Pick the sentiment of the message.",
+    "object": {"type": "text", "field": "text"},
+    "controls": [
+        {
+            "name": "sentiment",
+            "type": "choices",
+            "labels": ["negative", "neutral", "positive"],
+            "required": True,
+        }
+    ],
+}
+NER_CONFIG = {
+    "object": {"type": "text", "field": "text"},
+    "controls": [{"name": "entities", "type": "spans", "labels": ["PER", "ORG", "LOC"]}],
+}
+BOX_CONFIG = {
+    "object": {"type": "image", "field": "image"},
+    "controls": [{"name": "objects", "type": "boxes", "labels": ["car", "person"]}],
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Live:
+    """A running server with an admin, a reviewer and two annotators (each with a token)."""
+
+    url: str
+    store: Store
+    folder: Path
+    users: dict[str, User] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def client(self, who: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Token {self.tokens[who]}"} if who else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+
+
+PASSWORDS = {
+    "admin": "admin-pass-1",
+    "rita": "reviewer-pass-1",
+    "ann": "annotator-pass-1",
+    "bob": "annotator-pass-2",
+}
+ROLES = {"admin": "admin", "rita": "reviewer", "ann": "annotator", "bob": "annotator"}
+
+
+def start_server(store: Store, **kw: Any) -> tuple[str, Any, threading.Thread]:
+    import uvicorn
+
+    port = free_port()
+    app = create_app(store, **kw)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", access_log=False)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 20
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.02)
+    return f"http://127.0.0.1:{port}", server, thread
+
+
+# ---------------------------------------------------------------------- browser helpers
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def login(browser: Any, url: str, who: str) -> tuple[Any, Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = ctx.new_page()
+    page.on(
+        "dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"unexpected dialog {d.message}"))
+    )
+    page.goto(url + "/#/login")
+    page.fill("input[name=username]", who)
+    page.fill("input[name=password]", PASSWORDS[who])
+    page.click("button[type=submit]")
+    page.wait_for_selector("#whoami:has-text('" + who + "')")
+    return ctx, page
+
+
+def shot(page, out: Path, name: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+
+
+def make_images(folder: Path, n: int = 2) -> None:
+    from PIL import Image, ImageDraw
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        im = Image.new("RGB", (320, 240), (40 + 60 * i, 90, 140))
+        d = ImageDraw.Draw(im)
+        d.rectangle([60, 50, 180, 150], fill=(230, 200, 40))
+        d.ellipse([200, 120, 280, 200], fill=(200, 30, 30))
+        im.save(folder / f"frame_{i}.png")

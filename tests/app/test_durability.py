@@ -1,0 +1,111 @@
+"""Durability: SIGKILL the real ``labelwise serve`` process during load, restart, check exactly-once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from app_testkit import TEXT_CONFIG, free_port
+
+from labelwise.app import Store
+from labelwise.app.loadsim import simulate_annotators
+from labelwise.formats import Item
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def start(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labelwise", "serve", str(folder), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
+    proc.kill()
+    raise RuntimeError("server did not come up")
+
+
+@pytest.mark.slow
+def test_sigkill_during_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "proj"
+    with Store.open(folder) as store:
+        p = store.create_project("durable", TEXT_CONFIG)
+        store.add_tasks(p.id, [Item(str(i), {"text": f"message {i}"}) for i in range(3000)])
+        tokens = []
+        for i in range(8):
+            u = store.create_user(f"sim{i}", "simulated-pass", role="annotator")
+            store.add_member(p.id, u)
+            tokens.append(store.create_token(u))
+    port = free_port()
+    proc = start(folder, port)
+    url = f"http://127.0.0.1:{port}"
+    killed = {}
+
+    def killer() -> None:
+        time.sleep(1.5)
+        killed["at"] = time.time()
+        os.kill(proc.pid, signal.SIGKILL)
+
+    t = threading.Thread(target=killer)
+    t.start()
+    labels = TEXT_CONFIG["controls"][0]["labels"]
+    first = simulate_annotators(url, tokens, p.id, control="sentiment", labels=labels, duration=3.0)
+    t.join()
+    proc.wait(timeout=10)
+    assert first.acknowledged, "no submission was acknowledged before the kill"
+    assert first.errors, "the kill should have broken some requests"
+
+    proc = start(folder, port)
+    try:
+        # Retry everything: acknowledged ones must come back as already stored (200), the
+        # unacknowledged ones are stored now (201) or were already committed (200).
+        acked = {a[0] for a in first.acknowledged}
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for sid, pid, task_id, body, tok in first.acknowledged + first.unacknowledged:
+                r = client.post(
+                    f"/api/projects/{pid}/tasks/{task_id}/annotations",
+                    json=body,
+                    headers={"Authorization": f"Token {tok}"},
+                )
+                assert r.status_code in (200, 201), (
+                    f"retry of {sid} failed: {r.status_code} {r.text}"
+                )
+                if sid in acked:
+                    assert r.status_code == 200, (
+                        f"acknowledged {sid} was not stored before the kill"
+                    )
+        second = simulate_annotators(
+            url, tokens, p.id, control="sentiment", labels=labels, duration=1.0
+        )
+        assert second.acknowledged
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=20)
+
+    with Store.open(folder) as store:
+        rows = store.annotation_rows(p.id)
+        with store.db.read() as conn:
+            sids = [
+                r[0] for r in conn.execute(store.sa.text("SELECT submission_id FROM annotations"))
+            ]
+            n_done = conn.execute(store.sa.text("SELECT SUM(n_done) FROM tasks")).scalar_one()
+    expected = {a[0] for a in first.acknowledged + first.unacknowledged + second.acknowledged}
+    assert len(sids) == len(set(sids)), "a submission is stored twice"
+    assert expected <= set(sids), f"lost {len(expected - set(sids))} acknowledged submissions"
+    assert len(rows) == len(sids) == n_done
