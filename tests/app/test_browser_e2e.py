@@ -9,6 +9,7 @@ each screen go to ``test-output/app/``.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -184,16 +185,35 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
     rita.goto(f"{live.url}/#/projects/{pid}/review")
     rita.wait_for_selector(".task-head .item-id")
     shot(rita, out, "07_review")
+
+    def review_statuses() -> list[str]:
+        return sorted(
+            a["status"]
+            for a in store.annotation_rows(
+                pid, statuses=("submitted", "accepted", "rejected", "fixed")
+            )
+        )
+
+    def wait_until(condition: Callable[[], bool]) -> None:
+        # The UI answers a key press with a request; poll the store rather than sleep.
+        for _ in range(100):
+            if condition():
+                return
+            rita.wait_for_timeout(50)
+
+    first = rita.locator(".task-head .item-id").inner_text()
     rita.keyboard.press("a")
-    rita.wait_for_selector(".task-head .item-id")
+    wait_until(lambda: review_statuses().count("accepted") == 1)
+    rita.wait_for_function(
+        "t => { const e = document.querySelector('.task-head .item-id');"
+        " return e && e.textContent !== t; }",
+        arg=first,
+    )
     rita.keyboard.press("r")
     rita.keyboard.type("label is wrong")
     rita.keyboard.press("Enter")
-    rita.wait_for_timeout(300)
-    statuses = sorted(
-        a["status"]
-        for a in store.annotation_rows(pid, statuses=("submitted", "accepted", "rejected", "fixed"))
-    )
+    wait_until(lambda: review_statuses().count("rejected") == 1)
+    statuses = review_statuses()
     assert statuses.count("accepted") == 1 and statuses.count("rejected") == 1
     rita.goto(f"{live.url}/#/projects/{pid}/adjudicate")
     rita.wait_for_selector("text=adjudicate")
