@@ -1,0 +1,211 @@
+"""Few-shot labeling from a handful of labeled examples per class, on sentence embeddings.
+
+Two methods:
+
+* ``"centroid"`` — each class is the (unit) mean of its examples' embeddings; a text is
+  scored by cosine similarity to each centroid, softmaxed with a temperature. Works from a
+  single example per class and has nothing to overfit.
+* ``"logistic"`` — a class-balanced logistic regression on the embeddings. Better once
+  there are ten or more examples per class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from labelwise.embed.base import Embedder
+from labelwise.embed.labeler import ScoringLabeler
+from labelwise.embed.votes import label_names_to_ints, softmax
+from labelwise.embed.zeroshot import cosine_scores
+from labelwise.errors import LabelwiseError
+from labelwise.labeling.space import ABSTAIN, LabelSpace
+
+__all__ = ["FewShotLabeler", "class_centroids", "infer_label_space"]
+
+Method = Literal["centroid", "logistic"]
+
+
+def class_centroids(vectors: np.ndarray, y: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Unit-length mean vector of each class's (unit-length) examples.
+
+    Parameters
+    ----------
+    vectors : ndarray of shape (n, d)
+    y : ndarray of int, shape (n,)
+    classes : ndarray of int, shape (c,)
+
+    Returns
+    -------
+    ndarray of shape (c, d)
+
+    Examples
+    --------
+    >>> class_centroids(np.array([[1.0, 0], [0, 2.0]]), np.array([0, 1]), np.array([0, 1]))
+    array([[1., 0.],
+           [0., 1.]])
+    """
+    v = np.asarray(vectors, dtype=np.float64)
+    v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    out = np.stack([v[y == c].mean(axis=0) for c in classes])
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+def infer_label_space(y: Sequence[Any]) -> LabelSpace:
+    """A label space from gold labels: sorted names, or ``"0".."k-1"`` for integers."""
+    values = [v for v in y if v is not None and v == v and v != ABSTAIN]
+    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
+        k = max(2, int(max(values)) + 1)
+        return LabelSpace([str(i) for i in range(k)])
+    return LabelSpace.from_values(values)
+
+
+class FewShotLabeler(ScoringLabeler):
+    """Label texts from a few labeled examples per class (nearest centroid or logistic).
+
+    Parameters
+    ----------
+    method : {"centroid", "logistic"}
+        How to score texts against the examples (see the module docstring).
+    label_space : LabelSpace or sequence of str, optional
+        Full label space; default inferred from ``y`` in :meth:`fit`.
+    embedder : Embedder, optional
+        Default: the bundled all-MiniLM-L6-v2.
+    temperature : float
+        Softmax temperature for ``"centroid"``.
+    C : float
+        Inverse regularization strength for ``"logistic"``.
+    min_confidence, min_margin : float
+        Vote only when the top probability and its lead reach these.
+    random_state : int, optional
+        Seed for the logistic regression solver.
+    name : str
+        Column name in the label matrix.
+
+    Attributes
+    ----------
+    label_space_ : LabelSpace
+    class_columns_ : ndarray of int, shape (c,)
+        Label-space index of each class seen in the examples.
+    n_examples_ : dict
+        Examples per class name used in fitting.
+    centroids_ : ndarray of shape (c, d)
+        (``"centroid"``) the class centroids.
+    model_ : LogisticRegression
+        (``"logistic"``) the fitted model.
+
+    Examples
+    --------
+    >>> fs = FewShotLabeler().fit(["win cash now", "lunch at 1?"], ["spam", "ham"])  # doctest: +SKIP
+    >>> fs.predict(["claim your prize"])                                                # doctest: +SKIP
+    array([1])
+    """
+
+    kind = "embedding_few_shot"
+
+    def __init__(
+        self,
+        *,
+        method: Method = "centroid",
+        label_space: LabelSpace | Sequence[str] | None = None,
+        embedder: Embedder | None = None,
+        temperature: float = 0.05,
+        C: float = 1.0,
+        min_confidence: float = 0.0,
+        min_margin: float = 0.0,
+        random_state: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        if method not in ("centroid", "logistic"):
+            raise LabelwiseError(f"method must be 'centroid' or 'logistic', got {method!r}")
+        if temperature <= 0:
+            raise LabelwiseError(f"temperature must be positive, got {temperature}")
+        self.method = method
+        self.label_space = label_space
+        self.embedder = embedder
+        self.temperature = float(temperature)
+        self.C = float(C)
+        self.min_confidence = float(min_confidence)
+        self.min_margin = float(min_margin)
+        self.random_state = random_state
+        self.name = name or f"embed_few_shot_{method}"
+
+    def _get_embedder(self) -> Embedder:
+        if self.embedder is None:
+            from labelwise.embed.sentence import default_embedder
+
+            self.embedder = default_embedder()
+        return self.embedder
+
+    def fit(self, texts: Any, y: Any) -> FewShotLabeler:
+        """Learn from labeled examples.
+
+        Parameters
+        ----------
+        texts : sequence of str, length n
+        y : sequence, length n
+            Class names or indices; ``None``/NaN/``ABSTAIN`` rows are ignored.
+
+        Returns
+        -------
+        self
+        """
+        from labelwise.text.clean import prepare_texts
+
+        p = prepare_texts(texts, name="texts", non_string="coerce")
+        y_list = y.tolist() if hasattr(y, "tolist") else list(y)
+        if len(y_list) != len(p):
+            raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
+        if self.label_space is None:
+            space = infer_label_space(y_list)
+        elif isinstance(self.label_space, LabelSpace):
+            space = self.label_space
+        else:
+            space = LabelSpace(list(self.label_space))
+        gold = label_names_to_ints(y_list, space, what="y")
+        keep = p.valid & (gold != ABSTAIN)
+        classes = np.unique(gold[keep])
+        if classes.size < 2:
+            seen = [space.name(int(c)) for c in classes]
+            raise LabelwiseError(
+                f"few-shot labeling needs examples of at least 2 classes; the usable examples "
+                f"({int(keep.sum())} non-blank, labeled) cover {seen or 'none'}"
+            )
+        idx = np.flatnonzero(keep)
+        vecs = self._get_embedder().embed([p.texts[i] for i in idx])
+        yk = gold[idx]
+        if self.method == "centroid":
+            self.centroids_ = class_centroids(vecs, yk, classes)
+        else:
+            from sklearn.linear_model import LogisticRegression
+
+            model = LogisticRegression(
+                C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state
+            )
+            model.fit(vecs, yk)
+            self.model_ = model
+        self.label_space_ = space
+        self.class_columns_ = classes.astype(np.int64)
+        self.n_examples_ = {space.name(int(c)): int((yk == c).sum()) for c in classes}
+        return self
+
+    def _score(self, texts: list[str]) -> np.ndarray:
+        vecs = self._get_embedder().embed(texts)
+        if self.method == "centroid":
+            sims = cosine_scores(vecs, [c[None, :] for c in self.centroids_])
+            return softmax(sims, temperature=self.temperature)
+        proba = self.model_.predict_proba(vecs)
+        # sklearn orders columns by model_.classes_, which equals the sorted class_columns_.
+        order = [int(np.flatnonzero(self.model_.classes_ == c)[0]) for c in self.class_columns_]
+        return np.asarray(proba[:, order])
+
+    def _provenance(self) -> dict[str, Any]:
+        emb = self._get_embedder()
+        return {
+            "model": emb.model_id,
+            "method": self.method,
+            "n_examples": self.n_examples_,
+            "embedding": dict(emb.last_stats_),
+        }
