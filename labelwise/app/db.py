@@ -33,6 +33,14 @@ SCHEMA_VERSION = 1
 def _tables() -> Any:
     sa = require("sqlalchemy", "app")
     md = sa.MetaData()
+
+    def owned_by(name: str, target: str, *, primary_key: bool = False, index: bool = False) -> Any:
+        """A required integer column referencing ``target``; the row goes when that row goes."""
+        fk = sa.ForeignKey(target, ondelete="CASCADE")
+        if primary_key:
+            return sa.Column(name, sa.Integer, fk, primary_key=True, index=index or None)
+        return sa.Column(name, sa.Integer, fk, nullable=False, index=index or None)
+
     sa.Table(
         "meta", md, sa.Column("key", sa.String(64), primary_key=True), sa.Column("value", sa.Text)
     )
@@ -50,13 +58,7 @@ def _tables() -> Any:
         "tokens",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "user_id",
-            sa.Integer,
-            sa.ForeignKey("users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        owned_by("user_id", "users.id", index=True),
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
@@ -65,13 +67,7 @@ def _tables() -> Any:
         "sessions",
         md,
         sa.Column("token_hash", sa.String(64), primary_key=True),
-        sa.Column(
-            "user_id",
-            sa.Integer,
-            sa.ForeignKey("users.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        owned_by("user_id", "users.id", index=True),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False),
     )
@@ -90,30 +86,14 @@ def _tables() -> Any:
     sa.Table(
         "members",
         md,
-        sa.Column(
-            "project_id",
-            sa.Integer,
-            sa.ForeignKey("projects.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        sa.Column(
-            "user_id",
-            sa.Integer,
-            sa.ForeignKey("users.id", ondelete="CASCADE"),
-            primary_key=True,
-            index=True,
-        ),
+        owned_by("project_id", "projects.id", primary_key=True),
+        owned_by("user_id", "users.id", primary_key=True, index=True),
     )
     tasks = sa.Table(
         "tasks",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "project_id",
-            sa.Integer,
-            sa.ForeignKey("projects.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        owned_by("project_id", "projects.id"),
         sa.Column("item_id", sa.String(200), nullable=False),
         sa.Column("data", sa.Text, nullable=False),
         sa.Column("queue_key", sa.Float, nullable=False),
@@ -138,9 +118,7 @@ def _tables() -> Any:
         "annotations",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
-        ),
+        owned_by("task_id", "tasks.id"),
         sa.Column("project_id", sa.Integer, nullable=False),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("submission_id", sa.String(64), nullable=False, unique=True),
@@ -157,13 +135,7 @@ def _tables() -> Any:
         "reviews",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "annotation_id",
-            sa.Integer,
-            sa.ForeignKey("annotations.id", ondelete="CASCADE"),
-            nullable=False,
-            index=True,
-        ),
+        owned_by("annotation_id", "annotations.id", index=True),
         sa.Column("reviewer_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False),
         sa.Column("action", sa.String(16), nullable=False),
         sa.Column("comment", sa.Text, nullable=False, server_default=""),
@@ -174,9 +146,7 @@ def _tables() -> Any:
         "predictions",
         md,
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column(
-            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False
-        ),
+        owned_by("task_id", "tasks.id"),
         sa.Column("source", sa.String(100), nullable=False),
         sa.Column("result", sa.Text, nullable=False),
         sa.Column("score", sa.Float),
@@ -186,9 +156,7 @@ def _tables() -> Any:
     sa.Table(
         "skips",
         md,
-        sa.Column(
-            "task_id", sa.Integer, sa.ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True
-        ),
+        owned_by("task_id", "tasks.id", primary_key=True),
         sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), primary_key=True),
         sa.Column("created_at", sa.Float, nullable=False),
     )

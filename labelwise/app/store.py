@@ -272,6 +272,16 @@ class Store:
             clause = self._clauses[sql] = self.sa.text(sql)
         return clause
 
+    def _first(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """The first row of one read query (``None`` when there is none)."""
+        with self.db.read() as conn:
+            return conn.execute(self._text(sql), dict(params or {})).first()
+
+    def _rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+        """Every row of one read query."""
+        with self.db.read() as conn:
+            return list(conn.execute(self._text(sql), dict(params or {})).all())
+
     # ------------------------------------------------------------------ users
     @staticmethod
     def _user(row: Any) -> User:
@@ -310,20 +320,15 @@ class Store:
 
     def get_user(self, user: int | str) -> User:
         col = "id" if isinstance(user, int) else "username"
-        with self.db.read() as conn:
-            row = conn.execute(
-                self._text(f"SELECT id, username, role, active FROM users WHERE {col} = :v"),
-                {"v": user},
-            ).first()
+        row = self._first(
+            f"SELECT id, username, role, active FROM users WHERE {col} = :v", {"v": user}
+        )
         if row is None:
             raise NotFound(f"no user {user!r}")
         return self._user(row)
 
     def list_users(self) -> list[User]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                self._text("SELECT id, username, role, active FROM users ORDER BY id")
-            ).all()
+        rows = self._rows("SELECT id, username, role, active FROM users ORDER BY id")
         return [self._user(r) for r in rows]
 
     def update_user(
@@ -366,13 +371,10 @@ class Store:
 
     def authenticate(self, username: str, password: str) -> User:
         """The user for a username and password, or :class:`AuthError`."""
-        with self.db.read() as conn:
-            row = conn.execute(
-                self._text(
-                    "SELECT id, username, role, active, password_hash FROM users WHERE username = :u"
-                ),
-                {"u": username},
-            ).first()
+        row = self._first(
+            "SELECT id, username, role, active, password_hash FROM users WHERE username = :u",
+            {"u": username},
+        )
         # Verify against a dummy hash for unknown users too, so timing does not tell.
         stored = row.password_hash if row is not None else _dummy_hash()
         ok = check_password(stored, password)
@@ -399,14 +401,11 @@ class Store:
         hit, value = self._cached(key)
         if hit:
             return value
-        with self.db.read() as conn:
-            row = conn.execute(
-                self._text(
-                    "SELECT u.id, u.username, u.role, u.active FROM tokens t JOIN users u ON u.id = t.user_id "
-                    "WHERE t.token_hash = :h"
-                ),
-                {"h": hash_secret(secret)},
-            ).first()
+        row = self._first(
+            "SELECT u.id, u.username, u.role, u.active FROM tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = :h",
+            {"h": hash_secret(secret)},
+        )
         if row is None or not row.active:
             return self._remember(key, None)
         return self._remember(key, self._user(row))
@@ -433,14 +432,11 @@ class Store:
         hit, value = self._cached(key)
         if hit:
             return value
-        with self.db.read() as conn:
-            row = conn.execute(
-                self._text(
-                    "SELECT u.id, u.username, u.role, u.active, s.csrf, s.expires_at FROM sessions s "
-                    "JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h"
-                ),
-                {"h": hash_secret(sid)},
-            ).first()
+        row = self._first(
+            "SELECT u.id, u.username, u.role, u.active, s.csrf, s.expires_at FROM sessions s "
+            "JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h",
+            {"h": hash_secret(sid)},
+        )
         if row is None or row.expires_at < time.time() or not row.active:
             return None
         return self._remember(key, (self._user(row), str(row.csrf)))
@@ -526,10 +522,7 @@ class Store:
             if cached is not None:
                 return cached
         col = "id" if isinstance(project, int) else "name"
-        with self.db.read() as conn:
-            row = conn.execute(
-                self._text(f"SELECT * FROM projects WHERE {col} = :v"), {"v": project}
-            ).first()
+        row = self._first(f"SELECT * FROM projects WHERE {col} = :v", {"v": project})
         if row is None:
             raise NotFound(f"no project {project!r}")
         p = self._project_from_row(row)
@@ -539,17 +532,14 @@ class Store:
 
     def list_projects(self, user: User | None = None) -> list[Project]:
         """Every project (admins, or ``user=None``) or the projects ``user`` is a member of."""
-        with self.db.read() as conn:
-            if user is None or user.is_admin:
-                rows = conn.execute(self._text("SELECT * FROM projects ORDER BY id")).all()
-            else:
-                rows = conn.execute(
-                    self._text(
-                        "SELECT p.* FROM projects p JOIN members m ON m.project_id = p.id "
-                        "WHERE m.user_id = :u ORDER BY p.id"
-                    ),
-                    {"u": user.id},
-                ).all()
+        if user is None or user.is_admin:
+            rows = self._rows("SELECT * FROM projects ORDER BY id")
+        else:
+            rows = self._rows(
+                "SELECT p.* FROM projects p JOIN members m ON m.project_id = p.id "
+                "WHERE m.user_id = :u ORDER BY p.id",
+                {"u": user.id},
+            )
         return [self._project_from_row(r) for r in rows]
 
     def update_project(
@@ -653,14 +643,11 @@ class Store:
         self.forget_auth()
 
     def members(self, project_id: int) -> list[User]:
-        with self.db.read() as conn:
-            rows = conn.execute(
-                self._text(
-                    "SELECT u.id, u.username, u.role, u.active FROM members m JOIN users u ON u.id = m.user_id "
-                    "WHERE m.project_id = :p ORDER BY u.username"
-                ),
-                {"p": project_id},
-            ).all()
+        rows = self._rows(
+            "SELECT u.id, u.username, u.role, u.active FROM members m JOIN users u ON u.id = m.user_id "
+            "WHERE m.project_id = :p ORDER BY u.username",
+            {"p": project_id},
+        )
         return [self._user(r) for r in rows]
 
     def check_access(
@@ -676,11 +663,10 @@ class Store:
         key = ("member", p.id, user.id)
         hit, member = self._cached(key)
         if not hit:
-            with self.db.read() as conn:
-                found = conn.execute(
-                    self._text("SELECT 1 FROM members WHERE project_id = :p AND user_id = :u"),
-                    {"p": p.id, "u": user.id},
-                ).first()
+            found = self._first(
+                "SELECT 1 FROM members WHERE project_id = :p AND user_id = :u",
+                {"p": p.id, "u": user.id},
+            )
             member = self._remember(key, found is not None)
         if not member:
             raise NotFound(f"no project {project_id!r}")
@@ -1072,17 +1058,14 @@ class Store:
             if need <= 0:
                 break
             limit = len(self.reservations.reserved_in(p.id)) + need + 4 + 32 * attempt
-            with self.db.read() as conn:
-                rows = conn.execute(
-                    self._text(
-                        "SELECT t.id, t.n_done, t.overlap FROM tasks t "
-                        "WHERE t.project_id = :p AND t.open = 1 "
-                        "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = :u) "
-                        "AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.task_id = t.id AND s.user_id = :u) "
-                        "ORDER BY t.queue_key, t.id LIMIT :l"
-                    ),
-                    {"p": p.id, "u": user.id, "l": limit},
-                ).all()
+            rows = self._rows(
+                "SELECT t.id, t.n_done, t.overlap FROM tasks t "
+                "WHERE t.project_id = :p AND t.open = 1 "
+                "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = :u) "
+                "AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.task_id = t.id AND s.user_id = :u) "
+                "ORDER BY t.queue_key, t.id LIMIT :l",
+                {"p": p.id, "u": user.id, "l": limit},
+            )
             with self.reservations.project_lock(p.id):
                 for r in rows:
                     if need == 0:
@@ -1512,13 +1495,10 @@ class Store:
 
     def task_items(self, project_id: int) -> list[tuple[int, str, dict[str, Any], Any]]:
         """``(task id, item id, data, gold)`` for every task, in import order."""
-        with self.db.read() as conn:
-            rows = conn.execute(
-                self._text(
-                    "SELECT id, item_id, data, gold FROM tasks WHERE project_id = :p ORDER BY id"
-                ),
-                {"p": project_id},
-            ).all()
+        rows = self._rows(
+            "SELECT id, item_id, data, gold FROM tasks WHERE project_id = :p ORDER BY id",
+            {"p": project_id},
+        )
         return [
             (
                 int(r.id),

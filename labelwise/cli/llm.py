@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -101,6 +104,67 @@ Confidence = Annotated[
 ]
 
 
+# The connection options every LLM command takes, and the spending limits of the labeling
+# commands: (parameter, annotated type, default), added to a command by ``_llm_options``.
+_CONNECTION_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("base_url", BaseUrl, None),
+    ("model", Model, None),
+    ("provider", Provider, "auto"),
+    ("api_key_env", ApiKeyEnv, None),
+    ("azure_endpoint", AzureEndpoint, None),
+    ("deployment", Deployment, None),
+    ("api_version", ApiVersion, None),
+    ("cache", CachePath, None),
+    ("no_cache", NoCache, False),
+    ("timeout", Timeout, 60.0),
+)
+_LIMIT_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
+    ("budget_usd", BudgetUsd, None),
+    ("max_tokens_total", MaxTokens, None),
+    ("concurrency", Concurrency, 4),
+)
+
+
+class _LLMOptions:
+    """The connection (and limit) options given on the command line; ``client()`` connects."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.values = values
+
+    def client(self) -> Any:
+        return _client(**self.values)
+
+
+def _llm_options(*, limits: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the shared ``--base-url ... --timeout`` (and, with ``limits``,
+    ``--budget-usd --max-tokens-total --concurrency``) options, listed after its own.
+
+    The command declares a parameter ``llm`` and receives them as one :class:`_LLMOptions`.
+    """
+    extra = _CONNECTION_OPTIONS + (_LIMIT_OPTIONS if limits else ())
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        own = [
+            p
+            for p in inspect.signature(command, eval_str=True).parameters.values()
+            if p.name != "llm"
+        ]
+        added = [
+            inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for n, a, d in extra
+        ]
+
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            values = {n: kwargs.pop(n) for n, _, _ in extra}
+            return command(*args, llm=_LLMOptions(values), **kwargs)
+
+        wrapper.__signature__ = inspect.Signature([*own, *added])  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
 def _client(
     *,
     base_url: str | None,
@@ -151,6 +215,11 @@ def _read(data: Path, column: str | None) -> Any:
     return df
 
 
+def _names(text: str) -> list[str]:
+    """``"a, b,,c"`` -> ``["a", "b", "c"]``."""
+    return [x.strip() for x in text.split(",") if x.strip()]
+
+
 def _flat(value: Any) -> Any:
     if isinstance(value, (list, dict, tuple)):
         return json.dumps(value, ensure_ascii=False, default=str)
@@ -199,21 +268,24 @@ def _finish(
         )
 
 
-def _run(
+def _label(
     task: Any,
-    df: Any,
+    data: Path,
     column: str | None,
-    client: Any,
-    confidence: str,
+    llm: _LLMOptions,
+    confidence: str = "none",
     *,
     name: str,
     out: Path,
     report: Path | None,
-    matrix: Path | None,
+    matrix: Path | None = None,
 ) -> Any:
-    """Run the task and write the outputs; on a fatal provider error, write what was done."""
+    """Read ``data`` (checking ``column``), connect, run ``task`` and write the outputs; on a
+    fatal provider error, write what was done before re-raising."""
     from labelwise.llm import LLMProviderError, run_task
 
+    df = _read(data, column)
+    client = llm.client()
     items = df[column] if column is not None else df
     try:
         run = run_task(task, items, client=client, confidence=confidence)
@@ -230,6 +302,7 @@ def _run(
 
 # ---------------------------------------------------------------------- ask
 @app.command("ask")
+@_llm_options(limits=False)
 def ask_command(
     data: Annotated[Path, typer.Argument(help="Table file (CSV, TSV, Parquet, JSONL).")],
     question: Annotated[str, typer.Argument(help='Question, e.g. "average age per income group".')],
@@ -244,16 +317,8 @@ def ask_command(
         typer.Option("--no-values", help="Send only column names and types, no example values."),
     ] = False,
     max_rows: Annotated[int, typer.Option("--max-rows", help="Rows of the result to print.")] = 30,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Answer a question about a table with a validated plan the LLM writes (never code).
 
@@ -267,18 +332,7 @@ def ask_command(
     from labelwise.llm.ask import plan_to_text
 
     df = _read(data, None)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-    )
+    client = llm.client()
     result = ask(df, question, client=client, chart=chart is not None, share_values=not no_values)
     if result.plan.explanation:
         console.print(f"[bold]{result.plan.explanation}[/bold]", highlight=False, soft_wrap=True)
@@ -307,6 +361,7 @@ def ask_command(
 
 # ---------------------------------------------------------------------- llm classify
 @llm_app.command("classify")
+@_llm_options()
 def classify_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
@@ -326,49 +381,23 @@ def classify_command(
     max_chars: MaxChars = 8000,
     report: Report = None,
     matrix: Matrix = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Classify each text into one of --labels (or all that apply with --multi)."""
     from labelwise.llm import ClassifyTask, MultiLabelTask
 
-    names = [x.strip() for x in labels.split(",") if x.strip()]
+    names = _names(labels)
     task = (
         MultiLabelTask(names, instructions=instructions, max_chars=max_chars)
         if multi
         else ClassifyTask(names, instructions=instructions, max_chars=max_chars)
     )
-    df = _read(data, column)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+    _label(task, data, column, llm, confidence, name=name, out=out, report=report, matrix=matrix)
 
 
 @llm_app.command("taxonomy")
+@_llm_options()
 def taxonomy_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
@@ -387,44 +416,18 @@ def taxonomy_command(
     max_chars: MaxChars = 8000,
     report: Report = None,
     matrix: Matrix = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Place each text in a two-level taxonomy (category and sub-category)."""
     from labelwise.llm import TaxonomyTask, load_taxonomy
 
     task = TaxonomyTask(load_taxonomy(taxonomy), level=level, max_chars=max_chars)
-    df = _read(data, column)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+    _label(task, data, column, llm, confidence, name=name, out=out, report=report, matrix=matrix)
 
 
 @llm_app.command("extract")
+@_llm_options()
 def extract_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
@@ -445,48 +448,22 @@ def extract_command(
     name: Name = "llm",
     max_chars: MaxChars = 8000,
     report: Report = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Extract entities as character spans checked against the text."""
     from labelwise.io import write_table
     from labelwise.llm import EntityTask
 
-    task = EntityTask([t.strip() for t in types.split(",") if t.strip()], max_chars=max_chars)
-    df = _read(data, column)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    run = _run(task, df, column, client, "none", name=name, out=out, report=report, matrix=None)
+    task = EntityTask(_names(types), max_chars=max_chars)
+    run = _label(task, data, column, llm, name=name, out=out, report=report)
     if spans is not None:
         write_table(run.spans(), spans)
         console.print(f"wrote {spans}")
 
 
 @llm_app.command("sentiment")
+@_llm_options()
 def sentiment_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
@@ -500,19 +477,8 @@ def sentiment_command(
     max_chars: MaxChars = 8000,
     report: Report = None,
     matrix: Matrix = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Aspect-based sentiment: aspects scored 0-5, overall score, top positive/negative.
 
@@ -520,28 +486,13 @@ def sentiment_command(
     """
     from labelwise.llm import AspectSentimentTask
 
-    names = [a.strip() for a in aspects.split(",") if a.strip()] if aspects else None
+    names = _names(aspects) if aspects else None
     task = AspectSentimentTask(aspects=names, max_chars=max_chars)
-    df = _read(data, column)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    _run(task, df, column, client, confidence, name=name, out=out, report=report, matrix=matrix)
+    _label(task, data, column, llm, confidence, name=name, out=out, report=report, matrix=matrix)
 
 
 @llm_app.command("summarize")
+@_llm_options()
 def summarize_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
@@ -557,49 +508,23 @@ def summarize_command(
     name: Name = "llm",
     max_chars: MaxChars = 8000,
     report: Report = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Summarize each text, or write a headline and pick a topic (--headline --topics)."""
     from labelwise.llm import HeadlineTask, SummarizeTask
 
     task: Any
     if headline:
-        names = [t.strip() for t in topics.split(",") if t.strip()] if topics else None
+        names = _names(topics) if topics else None
         task = HeadlineTask(topics=names, max_words=min(max_words, 20), max_chars=max_chars)
     else:
         task = SummarizeTask(max_words=max_words, max_chars=max_chars)
-    df = _read(data, column)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    _run(task, df, column, client, "none", name=name, out=out, report=report, matrix=None)
+    _label(task, data, column, llm, name=name, out=out, report=report)
 
 
 @llm_app.command("rows")
+@_llm_options()
 def rows_command(
     data: Annotated[Path, typer.Argument(help="Table whose rows to label.")],
     examples: Annotated[
@@ -622,19 +547,8 @@ def rows_command(
     confidence: Confidence = "auto",
     report: Report = None,
     matrix: Matrix = None,
-    base_url: BaseUrl = None,
-    model: Model = None,
-    provider: Provider = "auto",
-    api_key_env: ApiKeyEnv = None,
-    azure_endpoint: AzureEndpoint = None,
-    deployment: Deployment = None,
-    api_version: ApiVersion = None,
-    cache: CachePath = None,
-    no_cache: NoCache = False,
-    timeout: Timeout = 60.0,
-    budget_usd: BudgetUsd = None,
-    max_tokens_total: MaxTokens = None,
-    concurrency: Concurrency = 4,
+    *,
+    llm: _LLMOptions,
 ) -> None:
     """Label table rows from a few labeled example rows (rows are serialized to text)."""
     from labelwise.llm import RowClassifyTask
@@ -645,20 +559,4 @@ def rows_command(
     task = RowClassifyTask(
         names, examples=ex, label_column=label_column, columns=cols, instructions=instructions
     )
-    df = _read(data, None)
-    client = _client(
-        base_url=base_url,
-        model=model,
-        provider=provider,
-        api_key_env=api_key_env,
-        azure_endpoint=azure_endpoint,
-        deployment=deployment,
-        api_version=api_version,
-        cache=cache,
-        no_cache=no_cache,
-        timeout=timeout,
-        budget_usd=budget_usd,
-        max_tokens_total=max_tokens_total,
-        concurrency=concurrency,
-    )
-    _run(task, df, None, client, confidence, name=name, out=out, report=report, matrix=matrix)
+    _label(task, data, None, llm, confidence, name=name, out=out, report=report, matrix=matrix)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable, Mapping
+from pathlib import PurePosixPath
 from typing import Any
 
 from labelwise.formats.items import Annotation, FormatError, Item
@@ -77,6 +78,14 @@ def group_annotations(
                 else:
                     ann.result[k] = v
     return out
+
+
+def sidecar_path(image_path: str, folder: str, suffix: str) -> str:
+    """The annotation file of an image inside ``folder``, keeping the image's sub-folders
+    (so equal stems never collide) but never leaving ``folder`` (``..`` and ``.`` dropped)."""
+    p = PurePosixPath(image_path.replace("\\", "/").lstrip("/"))
+    parts = [q for q in p.parts if q not in ("..", ".")]
+    return str(PurePosixPath(folder, *parts).with_suffix(suffix))
 
 
 def object_path(item: Item, config: LabelConfig) -> str:

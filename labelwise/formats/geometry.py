@@ -1,12 +1,16 @@
 """Box, polygon and keyframe geometry shared by every box format (COCO, YOLO, VOC, Label Studio).
 
-Plain functions over numpy arrays of shape ``(..., 4)`` (or single 4-sequences), so the app's
-exports and :mod:`labelwise.image` share one implementation. Conventions:
+Plain functions over numpy arrays of shape ``(..., 4)`` (or single 4-sequences) in the app's
+box conventions; the box math itself (form conversions, IoU, clipping, polygon area) is
+:mod:`labelwise.image.geometry`, which works in corner form. Conventions:
 
 * ``xywh``: top-left corner, width, height, in pixels (COCO, and the app's ``boxes``).
 * ``xyxy``: top-left and bottom-right corners, in pixels (Pascal VOC).
 * ``cxcywh_norm``: centre and size divided by the image size, in ``[0, 1]`` (YOLO).
 * ``percent``: ``xywh`` as percentages of the image size (Label Studio).
+
+Malformed input raises :class:`~labelwise.errors.DataError` (a wrong shape, a non-positive
+image size, and, in the conversions, IoU and clipping, NaN or infinite coordinates).
 """
 
 from __future__ import annotations
@@ -17,6 +21,9 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError
+from labelwise.image.geometry import box_iou as _xyxy_iou
+from labelwise.image.geometry import clip_boxes, convert_boxes, polygon_to_box
+from labelwise.image.geometry import polygon_area as _polygon_area
 
 __all__ = [
     "box_area",
@@ -51,6 +58,49 @@ def _size(width: Any, height: Any) -> tuple[np.ndarray, np.ndarray]:
     return w, h
 
 
+def _per_box(w: np.ndarray, h: np.ndarray, shape: tuple[int, ...]) -> tuple[Any, Any]:
+    """Image sizes broadcast to one per box of ``boxes`` (shape ``(..., 4)``), flattened."""
+    try:
+        return (
+            np.broadcast_to(w, shape[:-1]).reshape(-1),
+            np.broadcast_to(h, shape[:-1]).reshape(-1),
+        )
+    except ValueError:
+        raise DataError(
+            f"image size of shape {w.shape} does not fit boxes of shape {shape}; "
+            "give one size, or one per box"
+        ) from None
+
+
+def _convert(
+    boxes: Any,
+    src: str,
+    dst: str,
+    size: tuple[Any, Any] | None = None,
+    *,
+    normalized: str | None = None,
+) -> np.ndarray:
+    """:func:`labelwise.image.geometry.convert_boxes` over ``(..., 4)`` boxes.
+
+    ``size`` is ``(width, height)``, each broadcastable to ``boxes[..., 0]``;
+    ``normalized`` is ``"src"`` or ``"dst"``, the side divided by that size.
+    """
+    b = _boxes(boxes)
+    image_size: tuple[Any, Any] | None = None
+    if size is not None:
+        w, h = _size(*size)
+        image_size = (w, h) if w.ndim == 0 and h.ndim == 0 else _per_box(w, h, b.shape)
+    out = convert_boxes(
+        b.reshape(-1, 4),
+        src,
+        dst,
+        image_size=image_size,
+        src_normalized=normalized == "src",
+        dst_normalized=normalized == "dst",
+    )
+    return out.reshape(b.shape)
+
+
 def xywh_to_xyxy(boxes: Any) -> np.ndarray:
     """``(x, y, w, h)`` -> ``(x1, y1, x2, y2)``.
 
@@ -59,8 +109,7 @@ def xywh_to_xyxy(boxes: Any) -> np.ndarray:
     >>> xywh_to_xyxy([10, 20, 30, 40]).tolist()
     [10.0, 20.0, 40.0, 60.0]
     """
-    b = _boxes(boxes)
-    return np.concatenate([b[..., :2], b[..., :2] + b[..., 2:]], axis=-1)
+    return _convert(boxes, "xywh", "xyxy")
 
 
 def xyxy_to_xywh(boxes: Any) -> np.ndarray:
@@ -71,8 +120,7 @@ def xyxy_to_xywh(boxes: Any) -> np.ndarray:
     >>> xyxy_to_xywh([10, 20, 40, 60]).tolist()
     [10.0, 20.0, 30.0, 40.0]
     """
-    b = _boxes(boxes)
-    return np.concatenate([b[..., :2], b[..., 2:] - b[..., :2]], axis=-1)
+    return _convert(boxes, "xyxy", "xywh")
 
 
 def xywh_to_cxcywh_norm(boxes: Any, width: Any, height: Any) -> np.ndarray:
@@ -89,17 +137,7 @@ def xywh_to_cxcywh_norm(boxes: Any, width: Any, height: Any) -> np.ndarray:
     >>> xywh_to_cxcywh_norm([0, 0, 50, 20], 100, 40).tolist()
     [0.25, 0.25, 0.5, 0.5]
     """
-    b = _boxes(boxes)
-    w, h = _size(width, height)
-    return np.stack(
-        [
-            (b[..., 0] + b[..., 2] / 2) / w,
-            (b[..., 1] + b[..., 3] / 2) / h,
-            b[..., 2] / w,
-            b[..., 3] / h,
-        ],
-        axis=-1,
-    )
+    return _convert(boxes, "xywh", "cxcywh", (width, height), normalized="dst")
 
 
 def cxcywh_norm_to_xywh(boxes: Any, width: Any, height: Any) -> np.ndarray:
@@ -110,10 +148,7 @@ def cxcywh_norm_to_xywh(boxes: Any, width: Any, height: Any) -> np.ndarray:
     >>> cxcywh_norm_to_xywh([0.25, 0.25, 0.5, 0.5], 100, 40).tolist()
     [0.0, 0.0, 50.0, 20.0]
     """
-    b = _boxes(boxes)
-    w, h = _size(width, height)
-    bw, bh = b[..., 2] * w, b[..., 3] * h
-    return np.stack([b[..., 0] * w - bw / 2, b[..., 1] * h - bh / 2, bw, bh], axis=-1)
+    return _convert(boxes, "cxcywh", "xywh", (width, height), normalized="src")
 
 
 def xywh_to_percent(boxes: Any, width: Any, height: Any) -> np.ndarray:
@@ -131,14 +166,16 @@ def percent_to_xywh(boxes: Any, width: Any, height: Any) -> np.ndarray:
 
 
 def clip_xywh(boxes: Any, width: Any, height: Any) -> np.ndarray:
-    """Clip ``xywh`` boxes to the image; boxes may become empty (w or h = 0)."""
+    """Clip ``xywh`` boxes to the image; boxes may become empty (w or h = 0).
+
+    Examples
+    --------
+    >>> clip_xywh([-5, 10, 20, 50], 100, 40).tolist()
+    [0.0, 10.0, 15.0, 30.0]
+    """
     xyxy = xywh_to_xyxy(boxes)
     w, h = _size(width, height)
-    xyxy[..., 0] = np.clip(xyxy[..., 0], 0, w)
-    xyxy[..., 2] = np.clip(xyxy[..., 2], 0, w)
-    xyxy[..., 1] = np.clip(xyxy[..., 1], 0, h)
-    xyxy[..., 3] = np.clip(xyxy[..., 3], 0, h)
-    return xyxy_to_xywh(xyxy)
+    return xyxy_to_xywh(clip_boxes(xyxy.reshape(-1, 4), (w, h)).reshape(xyxy.shape))
 
 
 def box_area(boxes: Any) -> np.ndarray:
@@ -155,18 +192,9 @@ def iou_matrix(a: Any, b: Any) -> np.ndarray:
     >>> iou_matrix([[0, 0, 2, 2]], [[1, 0, 2, 2], [5, 5, 1, 1]]).round(3).tolist()
     [[0.333, 0.0]]
     """
-    A = _boxes(a, "a").reshape(-1, 4)
-    B = _boxes(b, "b").reshape(-1, 4)
-    ax1, ay1 = A[:, None, 0], A[:, None, 1]
-    ax2, ay2 = ax1 + A[:, None, 2], ay1 + A[:, None, 3]
-    bx1, by1 = B[None, :, 0], B[None, :, 1]
-    bx2, by2 = bx1 + B[None, :, 2], by1 + B[None, :, 3]
-    iw = np.clip(np.minimum(ax2, bx2) - np.maximum(ax1, bx1), 0, None)
-    ih = np.clip(np.minimum(ay2, by2) - np.maximum(ay1, by1), 0, None)
-    inter = iw * ih
-    union = box_area(A)[:, None] + box_area(B)[None, :] - inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(union > 0, inter / np.where(union > 0, union, 1), 0.0)
+    A = xywh_to_xyxy(_boxes(a, "a").reshape(-1, 4))
+    B = xywh_to_xyxy(_boxes(b, "b").reshape(-1, 4))
+    return _xyxy_iou(A, B)
 
 
 def box_iou(a: Sequence[float], b: Sequence[float]) -> float:
@@ -218,6 +246,13 @@ def match_boxes(
     ]
 
 
+def _polygon(points: Any, min_points: int, need: str) -> np.ndarray:
+    p = np.asarray(points, dtype=np.float64)
+    if p.ndim != 2 or p.shape[1] != 2 or len(p) < min_points:
+        raise DataError(f"{need}, got shape {p.shape}")
+    return p
+
+
 def polygon_area(points: Any) -> float:
     """Area of a simple polygon ``[[x, y], ...]`` (shoelace formula).
 
@@ -226,20 +261,19 @@ def polygon_area(points: Any) -> float:
     >>> polygon_area([[0, 0], [4, 0], [4, 3]])
     6.0
     """
-    p = np.asarray(points, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != 2 or len(p) < 3:
-        raise DataError(f"a polygon needs at least 3 [x, y] points, got shape {p.shape}")
-    x, y = p[:, 0], p[:, 1]
-    return float(abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))) / 2.0)
+    return _polygon_area(_polygon(points, 3, "a polygon needs at least 3 [x, y] points"))
 
 
 def polygon_bbox(points: Any) -> np.ndarray:
-    """The ``xywh`` box around a polygon."""
-    p = np.asarray(points, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] != 2 or len(p) == 0:
-        raise DataError(f"polygon points must have shape (n, 2), got {p.shape}")
-    lo, hi = p.min(axis=0), p.max(axis=0)
-    return np.array([lo[0], lo[1], hi[0] - lo[0], hi[1] - lo[1]])
+    """The ``xywh`` box around a polygon.
+
+    Examples
+    --------
+    >>> polygon_bbox([[1, 2], [4, 2], [3, 8]]).tolist()
+    [1.0, 2.0, 3.0, 6.0]
+    """
+    p = _polygon(points, 1, "polygon points must have shape (n, 2)")
+    return xyxy_to_xywh(polygon_to_box(p))
 
 
 def interpolate_track(

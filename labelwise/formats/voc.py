@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from labelwise.formats._common import as_text, item_size, object_path, validated
+from labelwise.formats._common import as_text, item_size, object_path, sidecar_path, validated
 from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
 from labelwise.formats.schema import LabelConfig
 
@@ -21,12 +21,7 @@ __all__ = ["from_voc", "to_voc", "voc_path"]
 
 def voc_path(image_path: str) -> str:
     """``imgs/a.jpg`` -> ``Annotations/imgs/a.xml``."""
-    parts = [
-        q
-        for q in PurePosixPath(image_path.replace("\\", "/").lstrip("/")).parts
-        if q not in ("..", ".")
-    ]
-    return str(PurePosixPath("Annotations", *parts).with_suffix(".xml"))
+    return sidecar_path(image_path, "Annotations", ".xml")
 
 
 def _num(v: float) -> str:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
-from labelwise.formats._common import as_text, item_size, object_path, validated
+from labelwise.formats._common import as_text, item_size, object_path, sidecar_path, validated
 from labelwise.formats.coco import coco_categories
 from labelwise.formats.geometry import cxcywh_norm_to_xywh, xywh_to_cxcywh_norm
 from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
@@ -24,9 +24,7 @@ __all__ = ["from_yolo", "label_path", "to_yolo"]
 
 def label_path(image_path: str) -> str:
     """``imgs/a.jpg`` -> ``labels/imgs/a.txt`` (folders kept so equal stems never collide)."""
-    p = PurePosixPath(image_path.replace("\\", "/").lstrip("/"))
-    parts = [q for q in p.parts if q not in ("..", ".")]
-    return str(PurePosixPath("labels", *parts).with_suffix(".txt"))
+    return sidecar_path(image_path, "labels", ".txt")
 
 
 def _fmt(v: float) -> str:

@@ -1,14 +1,18 @@
-"""Errors raised by :mod:`labelwise.image` (all :class:`labelwise.errors.LabelwiseError`)."""
+"""Errors raised by :mod:`labelwise.image` (all :class:`labelwise.errors.DataError`)."""
 
 from __future__ import annotations
 
-from labelwise.errors import DataError, LabelwiseError
+from labelwise.errors import DataError
 
 __all__ = ["AnnotationError", "GeometryError", "ImageReadError"]
 
 
-class GeometryError(LabelwiseError):
-    """A malformed box, polygon or conversion request."""
+class GeometryError(DataError):
+    """A malformed box, polygon or conversion request.
+
+    A :class:`~labelwise.errors.DataError`, so the box helpers of :mod:`labelwise.formats`
+    (built on :mod:`labelwise.image.geometry`) raise one kind of error for bad boxes.
+    """
 
 
 class ImageReadError(DataError):

@@ -33,6 +33,19 @@ __all__ = [
 #: Metrics :func:`find_outliers` checks by default.
 OUTLIER_METRICS = ("brightness", "contrast", "colorfulness", "r_mean", "g_mean", "b_mean")
 
+#: Pixel statistics measured on every image, in table order.
+_PIXEL_STATS = (
+    "brightness",
+    "contrast",
+    "r_mean",
+    "g_mean",
+    "b_mean",
+    "r_std",
+    "g_std",
+    "b_std",
+    "colorfulness",
+)
+
 
 def perceptual_hash(image: Any, *, hash_size: int = 8) -> int:
     """64-bit perceptual hash (DCT of a 32x32 grayscale copy; bits above the median).
@@ -103,20 +116,7 @@ def image_statistics(
     col = source if isinstance(source, ImageCollection) else load_images(source, progress=progress)
     t = col.table
     n = len(col)
-    metrics = {
-        k: np.full(n, np.nan)
-        for k in (
-            "brightness",
-            "contrast",
-            "r_mean",
-            "g_mean",
-            "b_mean",
-            "r_std",
-            "g_std",
-            "b_std",
-            "colorfulness",
-        )
-    }
+    metrics = {k: np.full(n, np.nan) for k in _PIXEL_STATS}
     phash: list[str | None] = [None] * n
     dhash: list[str | None] = [None] * n
     sha1: list[str | None] = [None] * n
@@ -424,21 +424,7 @@ def explore_images(
     ax.legend()
     s.figure(fig, caption="Per-channel intensity histograms (mean over images)")
     s.table(
-        stats[
-            [
-                "brightness",
-                "contrast",
-                "r_mean",
-                "g_mean",
-                "b_mean",
-                "r_std",
-                "g_std",
-                "b_std",
-                "colorfulness",
-            ]
-        ]
-        .describe()
-        .T.round(2),
+        stats[list(_PIXEL_STATS)].describe().T.round(2),
         caption="per-image statistics",
     )
 

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from labelwise.image.errors import AnnotationError
-from labelwise.image.geometry import Box
+from labelwise.image.geometry import Box, polygon_to_box
 from labelwise.image.io import IMAGE_SUFFIXES
 
 __all__ = [
@@ -111,7 +111,7 @@ class AnnotationSet:
     >>> a = AnnotationSet([ImageAnnotation("a.jpg", 100, 50,
     ...     [BoxAnnotation(Box(10, 10, 30, 40), "cat")])], classes=["cat"])
     >>> a.n_boxes, a.to_frame()[["image", "label", "x1", "y2"]].values.tolist()
-    (1, [['a.jpg', 'cat', 10.0, 40.0]])
+    (1, [['a.jpg', 'cat', 10, 40]])
     """
 
     images: list[ImageAnnotation]
@@ -436,6 +436,16 @@ def read_yolo(
                     FormatIssue(fname, "error", f"not numbers: {line[:60]!r}; line skipped", ln_no)
                 )
                 continue
+            if not all(math.isfinite(v) for v in vals):
+                issues.append(
+                    FormatIssue(
+                        fname,
+                        "error",
+                        f"NaN or infinite values: {line[:60]!r}; line skipped",
+                        ln_no,
+                    )
+                )
+                continue
             if len(vals) < 5:
                 issues.append(
                     FormatIssue(
@@ -477,7 +487,7 @@ def read_yolo(
                 box = Box.from_cxcywh(cx, cy, bw, bh, image_size=(w, h))
             elif len(vals) % 2 == 1:
                 pts = np.asarray(vals[1:]).reshape(-1, 2) * np.array([w, h])
-                box = Box(pts[:, 0].min(), pts[:, 1].min(), pts[:, 0].max(), pts[:, 1].max())
+                box = Box(*polygon_to_box(pts))
             else:
                 issues.append(
                     FormatIssue(

@@ -83,12 +83,56 @@ def _as_points(points: Any, what: str = "points", *, min_points: int = 1) -> np.
     return arr
 
 
+def _image_scale(image_size: Any) -> np.ndarray:
+    """``(width, height)`` -> multipliers of shape (4,), or (n, 4) for per-box sizes."""
+    w = np.asarray(image_size[0], dtype=np.float64)
+    h = np.asarray(image_size[1], dtype=np.float64)
+    if w.ndim == 0 and h.ndim == 0:
+        return np.array([w, h, w, h])
+    return np.stack(np.broadcast_arrays(w, h, w, h), axis=-1)
+
+
+def _xywh_to_xyxy(x: Any, y: Any, w: Any, h: Any) -> tuple[Any, ...]:
+    return x, y, x + w, y + h
+
+
+def _xyxy_to_xywh(x1: Any, y1: Any, x2: Any, y2: Any) -> tuple[Any, ...]:
+    return x1, y1, x2 - x1, y2 - y1
+
+
+def _cxcywh_to_xyxy(cx: Any, cy: Any, w: Any, h: Any) -> tuple[Any, ...]:
+    return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2
+
+
+def _xyxy_to_cxcywh(x1: Any, y1: Any, x2: Any, y2: Any) -> tuple[Any, ...]:
+    return (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1
+
+
+def _xywh_to_cxcywh(x: Any, y: Any, w: Any, h: Any) -> tuple[Any, ...]:
+    return x + w / 2, y + h / 2, w, h
+
+
+def _cxcywh_to_xywh(cx: Any, cy: Any, w: Any, h: Any) -> tuple[Any, ...]:
+    return cx - w / 2, cy - h / 2, w, h
+
+
+# Direct formulas for every pair of forms: no detour through corners, so sizes survive exactly.
+_REFORM = {
+    ("xywh", "xyxy"): _xywh_to_xyxy,
+    ("xyxy", "xywh"): _xyxy_to_xywh,
+    ("cxcywh", "xyxy"): _cxcywh_to_xyxy,
+    ("xyxy", "cxcywh"): _xyxy_to_cxcywh,
+    ("xywh", "cxcywh"): _xywh_to_cxcywh,
+    ("cxcywh", "xywh"): _cxcywh_to_xywh,
+}
+
+
 def convert_boxes(
     boxes: Any,
     src: str,
     dst: str,
     *,
-    image_size: tuple[float, float] | None = None,
+    image_size: tuple[Any, Any] | None = None,
     src_normalized: bool = False,
     dst_normalized: bool = False,
 ) -> np.ndarray:
@@ -101,7 +145,8 @@ def convert_boxes(
     src, dst : {"xyxy", "xywh", "cxcywh"}
         Source and target forms.
     image_size : (width, height), optional
-        Needed when exactly one side is normalized.
+        Needed when exactly one side is normalized. Each may be a number, or an array of
+        shape (n,) giving every box its own image size.
     src_normalized, dst_normalized : bool
         Whether coordinates are divided by the image width/height.
 
@@ -119,38 +164,27 @@ def convert_boxes(
         if f not in BOX_FORMATS:
             raise GeometryError(f"{name} box form {f!r} is not one of {BOX_FORMATS}")
     arr = _as_boxes(boxes).copy()
-    if src_normalized != dst_normalized and image_size is None:
+    if src_normalized == dst_normalized:
+        scale = None
+    elif image_size is None:
         raise GeometryError(
             "converting between pixel and normalized boxes needs image_size=(width, height)"
         )
-    # to pixel xyxy
-    if src == "xywh":
-        arr[:, 2] = arr[:, 0] + arr[:, 2]
-        arr[:, 3] = arr[:, 1] + arr[:, 3]
-    elif src == "cxcywh":
-        cx, cy, w, h = arr.T.copy()
-        arr = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
-    if src_normalized and not dst_normalized:
-        assert image_size is not None
-        arr = arr * np.array([image_size[0], image_size[1]] * 2, dtype=np.float64)
-    elif dst_normalized and not src_normalized:
-        assert image_size is not None
-        w_img, h_img = float(image_size[0]), float(image_size[1])
-        if w_img <= 0 or h_img <= 0:
+    else:
+        scale = _image_scale(image_size)
+        if dst_normalized and np.any(scale <= 0):
             raise GeometryError(f"image_size must be positive, got {image_size}")
-        arr = arr / np.array([w_img, h_img] * 2, dtype=np.float64)
-    if dst == "xywh":
-        arr = np.stack([arr[:, 0], arr[:, 1], arr[:, 2] - arr[:, 0], arr[:, 3] - arr[:, 1]], 1)
-    elif dst == "cxcywh":
-        arr = np.stack(
-            [
-                (arr[:, 0] + arr[:, 2]) / 2,
-                (arr[:, 1] + arr[:, 3]) / 2,
-                arr[:, 2] - arr[:, 0],
-                arr[:, 3] - arr[:, 1],
-            ],
-            axis=1,
-        )
+    # The form change happens in pixels: scale first when reading normalized boxes, last
+    # when writing them (YOLO's ``(x + w / 2) / width``).
+    if scale is not None and src_normalized:
+        arr = arr * scale
+    if src != dst:
+        out = np.empty_like(arr)
+        for j, column in enumerate(_REFORM[src, dst](*arr.T)):
+            out[:, j] = column
+        arr = out
+    if scale is not None and dst_normalized:
+        arr = arr / scale
     return arr
 
 
@@ -222,13 +256,17 @@ def box_contains(outer: Any, inner: Any, *, tolerance: float = 0.0) -> np.ndarra
     )
 
 
-def clip_boxes(boxes: Any, image_size: tuple[float, float]) -> np.ndarray:
-    """Clip xyxy boxes to ``[0, width] x [0, height]`` (pass ``(1, 1)`` for normalized)."""
-    b = _as_boxes(boxes).copy()
-    w, h = image_size
-    b[:, [0, 2]] = np.clip(b[:, [0, 2]], 0, w)
-    b[:, [1, 3]] = np.clip(b[:, [1, 3]], 0, h)
-    return b
+def clip_boxes(boxes: Any, image_size: tuple[Any, Any]) -> np.ndarray:
+    """Clip xyxy boxes to ``[0, width] x [0, height]`` (pass ``(1, 1)`` for normalized).
+
+    ``width`` and ``height`` may be numbers or arrays of shape (n,), one size per box.
+
+    Examples
+    --------
+    >>> clip_boxes([[-5, 2, 120, 30]], (100, 50)).tolist()
+    [[0.0, 2.0, 100.0, 30.0]]
+    """
+    return np.clip(_as_boxes(boxes), 0.0, _image_scale(image_size))
 
 
 def find_out_of_range_boxes(

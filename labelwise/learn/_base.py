@@ -57,17 +57,125 @@ def crossfit_folds(codes: np.ndarray | None, labeled_idx: np.ndarray, cv: int, s
     return [labeled_idx[fold_of == f] for f in range(n_folds) if (fold_of == f).any()]
 
 
-class ClassLabelerBase:
-    """Base for classification labelers over features (see module docstring)."""
+def class_targets(
+    y: Any, n_rows: int, *, label_space: LabelSpace | None = None
+) -> tuple[np.ndarray, LabelSpace]:
+    """:func:`~labelwise.learn.encode_targets`, checked to give one label per row of ``X``."""
+    codes, space = encode_targets(y, label_space=label_space)
+    if len(codes) != n_rows:
+        raise LabelwiseError(f"X has {n_rows} rows but y has {len(codes)}; pass one label per row")
+    return codes, space
 
-    kind = "labeler"
+
+def numeric_targets(y: Any, n_rows: int) -> np.ndarray:
+    """:func:`~labelwise.learn.regression_targets`, checked to give one target per row of ``X``."""
+    t = regression_targets(y)
+    if len(t) != n_rows:
+        raise LabelwiseError(f"X has {n_rows} rows but y has {len(t)}; pass one target per row")
+    return t
+
+
+def abstain_on(result: LabelerResult, rows: np.ndarray) -> LabelerResult:
+    """Make ``result`` abstain (votes and candidates) on ``rows``, in place."""
+    result.votes[rows] = ABSTAIN
+    assert result.candidates is not None
+    result.candidates[rows] = ABSTAIN
+    return result
+
+
+def fill_labeled_targets(
+    labeled_rows: LabeledRows,
+    value: np.ndarray,
+    unc: np.ndarray,
+    t: np.ndarray,
+    labeled: np.ndarray,
+) -> bool:
+    """Apply ``labeled_rows="given"`` (copy the target, no uncertainty) or ``"abstain"``
+    (``NaN``) to the ``labeled`` rows of ``value``/``unc`` in place.
+
+    Returns True when the rows are to be cross-fitted instead (left to the caller).
+    """
+    if labeled_rows == "given":
+        value[labeled], unc[labeled] = t[labeled], 0.0
+    elif labeled_rows == "abstain":
+        value[labeled], unc[labeled] = np.nan, np.nan
+    else:
+        return True
+    return False
+
+
+def regression_result(
+    value: np.ndarray,
+    unc: np.ndarray,
+    *,
+    target_scale: float,
+    min_confidence: float,
+    name: str,
+    provenance: dict[str, Any],
+) -> RegressionResult:
+    """Values and uncertainties -> a :class:`RegressionResult`, ``NaN`` (abstain) where the
+    confidence (:func:`confidence_from_spread`) is below ``min_confidence``."""
+    value = np.asarray(value, dtype=np.float64)
+    conf = np.where(np.isnan(value), 0.0, confidence_from_spread(unc, target_scale))
+    keep = conf >= min_confidence
+    return RegressionResult(
+        np.where(keep, value, np.nan), np.where(keep, conf, 0.0), unc, name, provenance
+    )
+
+
+class FeatureLabelerBase:
+    """What every feature-based labeler shares: its settings and the feature preparation."""
+
+    kind: str
     name: str
-    min_confidence: float
+    min_confidence: Any
     labeled_rows: LabeledRows
     cv: int
     random_state: Any
     categorical: Categorical
     scale: Scale
+    target_scale_: float  # regressors only: the spread of the labeled targets, set by fit
+
+    def _prep(self, X: Any) -> np.ndarray:
+        """Fit :class:`~labelwise.learn.FeaturePrep` on all rows of ``X``; the prepared matrix."""
+        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
+        return self.prep_.transform(X)
+
+    def _params(self) -> dict[str, Any]:
+        return {}
+
+    def _validate_labeled(self, n_labeled: int) -> None:
+        """Hook: reject settings that the number of labeled rows cannot support."""
+
+    def _regression_result(
+        self, value: np.ndarray, unc: np.ndarray, provenance: dict[str, Any]
+    ) -> RegressionResult:
+        """:func:`regression_result` with this labeler's target scale, threshold and name."""
+        return regression_result(
+            value,
+            unc,
+            target_scale=self.target_scale_,
+            min_confidence=self.min_confidence,
+            name=self.name,
+            provenance=provenance,
+        )
+
+    def _provenance(self, **extra: Any) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "n_labeled": getattr(self, "n_labeled_", None),
+            "min_confidence": self.min_confidence,
+            "labeled_rows": self.labeled_rows,
+            **extra,
+            **self._params(),
+        }
+
+
+class ClassLabelerBase(FeatureLabelerBase):
+    """Base for classification labelers over features (see module docstring)."""
+
+    kind = "labeler"
+    min_confidence: float
 
     # -- subclass hooks ---------------------------------------------------------------
     def _fit_arrays(self, Xf: np.ndarray, codes: np.ndarray, k: int) -> None:
@@ -77,16 +185,18 @@ class ClassLabelerBase:
         """Return ``(best_class, confidence, proba)`` for every row of ``Xf``."""
         raise NotImplementedError
 
-    def _params(self) -> dict[str, Any]:
-        return {}
-
-    def _validate_labeled(self, n_labeled: int) -> None:
-        """Hook: reject settings that the number of labeled rows cannot support."""
-
     # -- public API --------------------------------------------------------------------
-    def _prep(self, X: Any) -> np.ndarray:
-        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
-        return self.prep_.transform(X)
+    def _fit_all(
+        self, X: Any, y: Any, label_space: LabelSpace | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Prepare ``X``, encode ``y`` and fit on its labeled rows; (features, codes)."""
+        Xf = self._prep(X)
+        codes, self.label_space_ = class_targets(y, len(Xf), label_space=label_space)
+        n_labeled = int((codes != ABSTAIN).sum())
+        self._validate_labeled(n_labeled)
+        self._fit_arrays(Xf, codes, self.label_space_.k)
+        self.n_labeled_ = n_labeled
+        return Xf, codes
 
     def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:
         """Learn from the labeled rows of ``y`` (shape (n,), missing = unlabeled).
@@ -94,15 +204,7 @@ class ClassLabelerBase:
         ``X`` (shape (n, p)) should hold the unlabeled rows too: scaling is fitted on all
         of them (no labels are used for that).
         """
-        Xf = self._prep(X)
-        codes, self.label_space_ = encode_targets(y, label_space=label_space)
-        if len(codes) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(codes)}; pass one label per row"
-            )
-        self._validate_labeled(int((codes != ABSTAIN).sum()))
-        self._fit_arrays(Xf, codes, self.label_space_.k)
-        self.n_labeled_ = int((codes != ABSTAIN).sum())
+        self._fit_all(X, y, label_space)
         return self
 
     def label(self, X: Any) -> LabelerResult:
@@ -115,16 +217,8 @@ class ClassLabelerBase:
     def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
         """Fit, then label every row of ``X`` (labeled rows per ``labeled_rows``)."""
         check_labeled_rows(self.labeled_rows)
-        Xf = self._prep(X)
-        codes, space = encode_targets(y, label_space=label_space)
-        if len(codes) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(codes)}; pass one label per row"
-            )
-        self.label_space_ = space
-        self._validate_labeled(int((codes != ABSTAIN).sum()))
-        self._fit_arrays(Xf, codes, space.k)
-        self.n_labeled_ = int((codes != ABSTAIN).sum())
+        Xf, codes = self._fit_all(X, y, label_space)
+        space = self.label_space_
         best, conf, proba = self._predict_arrays(Xf)
         labeled = np.flatnonzero(codes != ABSTAIN)
         if self.labeled_rows == "given":
@@ -144,35 +238,19 @@ class ClassLabelerBase:
                 best[fold], conf[fold], proba[fold] = b, c, p
             self._fit_arrays(Xf, codes, space.k)  # leave the estimator fitted on everything
         result = self._result(best, conf, proba)
-        if self.labeled_rows == "abstain":
-            result.votes[labeled] = ABSTAIN
-            assert result.candidates is not None
-            result.candidates[labeled] = ABSTAIN
-        return result
+        return abstain_on(result, labeled) if self.labeled_rows == "abstain" else result
 
     def _result(self, best: np.ndarray, conf: np.ndarray, proba: np.ndarray) -> LabelerResult:
         votes = np.where(conf >= self.min_confidence, best, ABSTAIN)
-        prov = {
-            "kind": self.kind,
-            "n_labeled": getattr(self, "n_labeled_", None),
-            "min_confidence": self.min_confidence,
-            "labeled_rows": self.labeled_rows,
-            **self._params(),
-        }
+        prov = self._provenance()
         return LabelerResult(votes, conf, self.name, self.label_space_, proba, prov, best)
 
 
-class RegLabelerBase:
+class RegLabelerBase(FeatureLabelerBase):
     """Base for regression labelers over features."""
 
     kind = "regressor"
-    name: str
     min_confidence: float
-    labeled_rows: LabeledRows
-    cv: int
-    random_state: Any
-    categorical: Categorical
-    scale: Scale
 
     def _fit_arrays(self, Xf: np.ndarray, y: np.ndarray) -> None:
         raise NotImplementedError
@@ -181,20 +259,10 @@ class RegLabelerBase:
         """Return ``(value, uncertainty)`` for every row of ``Xf`` (NaN value = abstain)."""
         raise NotImplementedError
 
-    def _params(self) -> dict[str, Any]:
-        return {}
-
-    def _validate_labeled(self, n_labeled: int) -> None:
-        """Hook: reject settings that the number of labeled rows cannot support."""
-
-    def _prep(self, X: Any) -> np.ndarray:
-        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
-        return self.prep_.transform(X)
-
-    def _targets(self, y: Any, n: int) -> np.ndarray:
-        t = regression_targets(y)
-        if len(t) != n:
-            raise LabelwiseError(f"X has {n} rows but y has {len(t)}; pass one target per row")
+    def _fit_all(self, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Prepare ``X``, check ``y`` and fit on its labeled rows; (features, targets)."""
+        Xf = self._prep(X)
+        t = numeric_targets(y, len(Xf))
         labeled = t[~np.isnan(t)]
         if len(labeled) < 2:
             raise LabelwiseError(
@@ -202,14 +270,13 @@ class RegLabelerBase:
             )
         self.target_scale_ = float(np.std(labeled)) or 1.0
         self._validate_labeled(len(labeled))
-        return t
+        self._fit_arrays(Xf, t)
+        self.n_labeled_ = len(labeled)
+        return Xf, t
 
     def fit(self, X: Any, y: Any) -> Any:
         """Learn from rows where ``y`` (shape (n,)) is not ``NaN``."""
-        Xf = self._prep(X)
-        t = self._targets(y, len(Xf))
-        self._fit_arrays(Xf, t)
-        self.n_labeled_ = int((~np.isnan(t)).sum())
+        self._fit_all(X, y)
         return self
 
     def label(self, X: Any) -> RegressionResult:
@@ -222,17 +289,10 @@ class RegLabelerBase:
     def fit_label(self, X: Any, y: Any) -> RegressionResult:
         """Fit, then give a value for every row (labeled rows per ``labeled_rows``)."""
         check_labeled_rows(self.labeled_rows)
-        Xf = self._prep(X)
-        t = self._targets(y, len(Xf))
-        self._fit_arrays(Xf, t)
-        self.n_labeled_ = int((~np.isnan(t)).sum())
+        Xf, t = self._fit_all(X, y)
         value, unc = self._predict_arrays(Xf)
         labeled = np.flatnonzero(~np.isnan(t))
-        if self.labeled_rows == "given":
-            value[labeled], unc[labeled] = t[labeled], 0.0
-        elif self.labeled_rows == "abstain":
-            value[labeled], unc[labeled] = np.nan, np.nan
-        else:
+        if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
             for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
                 masked = t.copy()
                 masked[fold] = np.nan
@@ -242,19 +302,8 @@ class RegLabelerBase:
         return self._result(value, unc)
 
     def _result(self, value: np.ndarray, unc: np.ndarray) -> RegressionResult:
-        conf = confidence_from_spread(unc, self.target_scale_)
-        conf = np.where(np.isnan(value), 0.0, conf)
-        keep = conf >= self.min_confidence
-        prov = {
-            "kind": self.kind,
-            "n_labeled": getattr(self, "n_labeled_", None),
-            "min_confidence": self.min_confidence,
-            "labeled_rows": self.labeled_rows,
-            "target_scale": self.target_scale_,
-            **self._params(),
-        }
-        return RegressionResult(
-            np.where(keep, value, np.nan), np.where(keep, conf, 0.0), unc, self.name, prov
+        return self._regression_result(
+            value, unc, self._provenance(target_scale=self.target_scale_)
         )
 
 

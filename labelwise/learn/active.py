@@ -33,6 +33,19 @@ Uncertainty = Literal["least_confidence", "margin", "entropy"]
 Disagreement = Literal["jensen_shannon", "vote"]
 
 
+def _check_batch_size(batch_size: int, available: int, what: str) -> int:
+    """``batch_size`` as an int, checked to be at least 1 and at most ``available``."""
+    batch_size = int(batch_size)
+    if batch_size < 1:
+        raise LabelwiseError(f"batch_size={batch_size} must be at least 1")
+    if batch_size > available:
+        raise LabelwiseError(
+            f"batch_size={batch_size} is larger than the {available} {what}; "
+            f"use batch_size <= {available}"
+        )
+    return batch_size
+
+
 def _proba(p: Any, name: str = "proba") -> np.ndarray:
     arr = np.asarray(p, dtype=np.float64)
     if arr.ndim != 2 or arr.shape[1] < 2:
@@ -164,14 +177,7 @@ def k_center_greedy(
         if candidates is None
         else np.setdiff1d(np.asarray(candidates, dtype=np.int64), chosen_before)
     )
-    batch_size = int(batch_size)
-    if batch_size < 1:
-        raise LabelwiseError(f"batch_size={batch_size} must be at least 1")
-    if batch_size > len(cand):
-        raise LabelwiseError(
-            f"batch_size={batch_size} is larger than the {len(cand)} items that can be picked; "
-            f"use batch_size <= {len(cand)}"
-        )
+    batch_size = _check_batch_size(batch_size, len(cand), "items that can be picked")
     Xc = X[cand]
     min_dist = np.full(len(cand), np.inf)
     # distances to already-covered items, in chunks to bound memory
@@ -249,14 +255,7 @@ def find_next_items(
         else:
             mask[lab.astype(np.int64)] = True
     open_idx = np.flatnonzero(~mask)
-    batch_size = int(batch_size)
-    if batch_size < 1:
-        raise LabelwiseError(f"batch_size={batch_size} must be at least 1")
-    if batch_size > len(open_idx):
-        raise LabelwiseError(
-            f"batch_size={batch_size} is larger than the {len(open_idx)} unlabeled items; "
-            f"use batch_size <= {len(open_idx)}"
-        )
+    batch_size = _check_batch_size(batch_size, len(open_idx), "unlabeled items")
     ranked = open_idx[np.argsort(-s[open_idx], kind="stable")]
     if not diversity:
         return ranked[:batch_size]

@@ -19,14 +19,15 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
-from labelwise.learn._base import LabeledRows, check_labeled_rows, confidence_from_spread
-from labelwise.learn.features import (
-    Categorical,
-    FeaturePrep,
-    Scale,
-    encode_targets,
-    regression_targets,
+from labelwise.learn._base import (
+    FeatureLabelerBase,
+    LabeledRows,
+    check_labeled_rows,
+    class_targets,
+    fill_labeled_targets,
+    numeric_targets,
 )
+from labelwise.learn.features import Categorical, Scale
 from labelwise.learn.result import LabelerResult, RegressionResult
 from labelwise.progress import progress
 
@@ -288,21 +289,17 @@ def score_k_range(
     )
 
 
-class _ClusterBase:
+class _ClusterBase(FeatureLabelerBase):
     k: int | Literal["auto"]
     k_range: Sequence[int]
     select_by: SelectBy
     minibatch: bool | Literal["auto"]
     sample_size: int
-    scale: Scale
-    categorical: Categorical
-    random_state: Any
     show_progress: bool | None
 
     def _cluster(self, X: Any) -> np.ndarray:
         """Prepare features, choose ``k``, fit k-means; returns the prepared features."""
-        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
-        Xf = self.prep_.transform(X)
+        Xf = self._prep(X)
         if self.k == "auto":
             ks = [k for k in self.k_range if k <= len(Xf)]
             if not ks:
@@ -444,11 +441,7 @@ class ClusterLabeler(_ClusterBase):
     def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> ClusterLabeler:
         """Cluster all rows of ``X`` (shape (n, p)) and name clusters from labeled ``y``."""
         Xf = self._cluster(X)
-        codes, self.label_space_ = encode_targets(y, label_space=label_space)
-        if len(codes) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(codes)}; pass one label per row"
-            )
+        codes, self.label_space_ = class_targets(y, len(Xf), label_space=label_space)
         self._codes = codes
         lab = codes != ABSTAIN
         counts = np.zeros((self.k_, self.label_space_.k))
@@ -615,11 +608,7 @@ class ClusterRegressor(_ClusterBase):
     def fit(self, X: Any, y: Any) -> ClusterRegressor:
         """Cluster all rows of ``X`` and summarise the labeled targets per cluster."""
         Xf = self._cluster(X)
-        t = regression_targets(y)
-        if len(t) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(t)}; pass one target per row"
-            )
+        t = numeric_targets(y, len(Xf))
         lab = ~np.isnan(t)
         if lab.sum() < 2:
             raise LabelwiseError(f"only {int(lab.sum())} labeled rows; label at least 2")
@@ -646,9 +635,6 @@ class ClusterRegressor(_ClusterBase):
         return mean, std
 
     def _result(self, value: np.ndarray, unc: np.ndarray) -> RegressionResult:
-        conf = confidence_from_spread(unc, self.target_scale_)
-        conf = np.where(np.isnan(value), 0.0, conf)
-        keep = conf >= self.min_confidence
         prov = {
             "kind": self.kind,
             "k": self.k_,
@@ -657,9 +643,7 @@ class ClusterRegressor(_ClusterBase):
             "labeled_rows": self.labeled_rows,
             "target_scale": self.target_scale_,
         }
-        return RegressionResult(
-            np.where(keep, value, np.nan), np.where(keep, conf, 0.0), unc, self.name, prov
-        )
+        return self._regression_result(value, unc, prov)
 
     def label(self, X: Any) -> RegressionResult:
         """Cluster mean target for the rows of ``X``."""
@@ -674,11 +658,7 @@ class ClusterRegressor(_ClusterBase):
         value = self.cluster_means_[cl].copy()
         unc = self.cluster_stds_[cl].copy()
         lab = np.flatnonzero(~np.isnan(self._t))
-        if self.labeled_rows == "given":
-            value[lab], unc[lab] = self._t[lab], 0.0
-        elif self.labeled_rows == "abstain":
-            value[lab], unc[lab] = np.nan, np.nan
-        else:
+        if fill_labeled_targets(self.labeled_rows, value, unc, self._t, lab):
             c, t = cl[lab], self._t[lab]
             m, s = self._summaries(self.cluster_n_[c] - 1, self._sums[c] - t, self._sq[c] - t**2)
             value[lab], unc[lab] = m, s

@@ -74,7 +74,22 @@ def _neighbor_weights(dist: np.ndarray, weights: Weights) -> np.ndarray:
     raise LabelwiseError(f"weights={weights!r} is not supported; use 'uniform' or 'distance'")
 
 
-class NearestLabeledLabeler(ClassLabelerBase):
+class _KNearest:
+    """Settings and checks shared by the k-nearest-labeled labeler and regressor."""
+
+    k: int
+    metric: Metric
+    weights: Weights
+    scale: Scale
+
+    def _params(self) -> dict[str, Any]:
+        return {"k": self.k, "metric": self.metric, "weights": self.weights, "scale": self.scale}
+
+    def _validate_labeled(self, n_labeled: int) -> None:
+        _check_k(self.k, n_labeled)
+
+
+class NearestLabeledLabeler(_KNearest, ClassLabelerBase):
     """Vote the class of the ``k`` nearest labeled rows.
 
     Parameters
@@ -136,12 +151,6 @@ class NearestLabeledLabeler(ClassLabelerBase):
         self.name = name
         self.random_state = random_state
 
-    def _params(self) -> dict[str, Any]:
-        return {"k": self.k, "metric": self.metric, "weights": self.weights, "scale": self.scale}
-
-    def _validate_labeled(self, n_labeled: int) -> None:
-        _check_k(self.k, n_labeled)
-
     def _fit_arrays(self, Xf: np.ndarray, codes: np.ndarray, k: int) -> None:
         lab = np.flatnonzero(codes != ABSTAIN)
         self._nn = _Neighbors(Xf[lab], self.metric)
@@ -167,7 +176,7 @@ class NearestLabeledLabeler(ClassLabelerBase):
         return best, conf, proba
 
 
-class NearestLabeledRegressor(RegLabelerBase):
+class NearestLabeledRegressor(_KNearest, RegLabelerBase):
     """Average the target of the ``k`` nearest labeled rows.
 
     The uncertainty is the (weighted) standard deviation of the neighbours' targets; the
@@ -215,12 +224,6 @@ class NearestLabeledRegressor(RegLabelerBase):
         self.cv = cv
         self.name = name
         self.random_state = random_state
-
-    def _params(self) -> dict[str, Any]:
-        return {"k": self.k, "metric": self.metric, "weights": self.weights, "scale": self.scale}
-
-    def _validate_labeled(self, n_labeled: int) -> None:
-        _check_k(self.k, n_labeled)
 
     def _fit_arrays(self, Xf: np.ndarray, y: np.ndarray) -> None:
         lab = np.flatnonzero(~np.isnan(y))

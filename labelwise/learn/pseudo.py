@@ -21,18 +21,16 @@ import numpy as np
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
 from labelwise.learn._base import (
+    FeatureLabelerBase,
     LabeledRows,
+    abstain_on,
     check_labeled_rows,
-    confidence_from_spread,
+    class_targets,
     crossfit_folds,
+    fill_labeled_targets,
+    numeric_targets,
 )
-from labelwise.learn.features import (
-    Categorical,
-    FeaturePrep,
-    Scale,
-    encode_targets,
-    regression_targets,
-)
+from labelwise.learn.features import Categorical, Scale
 from labelwise.learn.result import LabelerResult, RegressionResult
 from labelwise.progress import progress
 
@@ -173,16 +171,10 @@ def _round_plot(rows: list[dict[str, Any]], score_key: str) -> Any:
     return fig
 
 
-class _SelfTrainingBase:
+class _SelfTrainingBase(FeatureLabelerBase):
     estimator: Any
     max_rounds: int
     holdout: Any
-    categorical: Categorical
-    scale: Scale
-    labeled_rows: LabeledRows
-    cv: int
-    name: str
-    random_state: Any
     show_progress: bool | None
     rounds_: list[dict[str, Any]]
     estimator_: Any
@@ -440,13 +432,8 @@ class PseudoLabeler(_SelfTrainingBase):
 
         Warns and fits on the labeled rows only when nothing is unlabeled.
         """
-        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
-        Xf = self.prep_.transform(X)
-        codes, self.label_space_ = encode_targets(y, label_space=label_space)
-        if len(codes) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(codes)}; pass one label per row"
-            )
+        Xf = self._prep(X)
+        codes, self.label_space_ = class_targets(y, len(Xf), label_space=label_space)
         self._Xf, self._codes = Xf, codes
         labeled = np.flatnonzero(codes != ABSTAIN)
         if len(labeled) == len(codes):
@@ -530,11 +517,7 @@ class PseudoLabeler(_SelfTrainingBase):
                 )
                 proba[fold] = self._proba(model, Xf[fold])
         result = self._result(proba)
-        if self.labeled_rows == "abstain":
-            result.votes[labeled] = ABSTAIN
-            assert result.candidates is not None
-            result.candidates[labeled] = ABSTAIN
-        return result
+        return abstain_on(result, labeled) if self.labeled_rows == "abstain" else result
 
 
 class PseudoRegressor(_SelfTrainingBase):
@@ -721,13 +704,8 @@ class PseudoRegressor(_SelfTrainingBase):
 
     def fit(self, X: Any, y: Any) -> PseudoRegressor:
         """Self-train on ``X`` (shape (n, p)) and ``y`` (shape (n,), ``NaN`` = unlabeled)."""
-        self.prep_ = FeaturePrep(categorical=self.categorical, scale=self.scale).fit(X)
-        Xf = self.prep_.transform(X)
-        t = regression_targets(y)
-        if len(t) != len(Xf):
-            raise LabelwiseError(
-                f"X has {len(Xf)} rows but y has {len(t)}; pass one target per row"
-            )
+        Xf = self._prep(X)
+        t = numeric_targets(y, len(Xf))
         labeled = np.flatnonzero(~np.isnan(t))
         if len(labeled) < 3:
             raise LabelwiseError(
@@ -766,9 +744,6 @@ class PseudoRegressor(_SelfTrainingBase):
         return self._result(self.estimator_.predict(Xf), self._spread(self.members_, Xf))
 
     def _result(self, value: np.ndarray, unc: np.ndarray) -> RegressionResult:
-        value = np.asarray(value, dtype=np.float64)
-        conf = np.where(np.isnan(value), 0.0, confidence_from_spread(unc, self.target_scale_))
-        keep = conf >= self.min_confidence
         prov = {
             "kind": self.kind,
             "estimator": type(self.estimator_).__name__,
@@ -779,9 +754,7 @@ class PseudoRegressor(_SelfTrainingBase):
             "labeled_rows": self.labeled_rows,
             "stop_reason": self.stop_reason_,
         }
-        return RegressionResult(
-            np.where(keep, value, np.nan), np.where(keep, conf, 0.0), unc, self.name, prov
-        )
+        return self._regression_result(value, unc, prov)
 
     def fit_label(self, X: Any, y: Any) -> RegressionResult:
         """Fit, then give a value for every row; labeled rows per ``labeled_rows``."""
@@ -791,11 +764,7 @@ class PseudoRegressor(_SelfTrainingBase):
         value = np.asarray(self.estimator_.predict(Xf), dtype=np.float64)
         unc = self._spread(self.members_, Xf)
         labeled = np.flatnonzero(~np.isnan(t))
-        if self.labeled_rows == "given":
-            value[labeled], unc[labeled] = t[labeled], 0.0
-        elif self.labeled_rows == "abstain":
-            value[labeled], unc[labeled] = np.nan, np.nan
-        else:
+        if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
             for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
                 masked = t.copy()
                 masked[fold] = np.nan

@@ -363,6 +363,12 @@ def _obj(props: Mapping[str, Any], required: Sequence[str] | None = None) -> dic
     }
 
 
+def _bullets(names: Sequence[str], descriptions: Mapping[str, str] | None = None) -> str:
+    """``- name`` lines, with ``: description`` where one is given."""
+    desc = descriptions or {}
+    return "\n".join(f"- {n}" + (f": {desc[n]}" if n in desc else "") for n in names)
+
+
 def _names(values: Sequence[Any], what: str, *, minimum: int = 2) -> list[str]:
     if isinstance(values, str):
         raise LLMConfigError(f"{what} must be a list of names, not one string {values!r}")
@@ -488,13 +494,9 @@ class ClassifyTask(Task):
         return "\n".join(lines) + "\n\n"
 
     def fields(self) -> dict[str, str]:
-        cats = "\n".join(
-            f"- {n}" + (f": {self.descriptions[n]}" if n in self.descriptions else "")
-            for n in self.labels
-        )
         return {
             "instructions": self.instructions,
-            "categories": cats,
+            "categories": _bullets(self.labels, self.descriptions),
             "examples": self._examples_block(),
             "unsure_clause": (
                 f', or "{UNSURE}" if the text gives too little to decide'
@@ -688,10 +690,7 @@ class MultiLabelTask(Task):
     def fields(self) -> dict[str, str]:
         return {
             "instructions": self.instructions,
-            "categories": "\n".join(
-                f"- {n}" + (f": {self.descriptions[n]}" if n in self.descriptions else "")
-                for n in self.labels
-            ),
+            "categories": _bullets(self.labels, self.descriptions),
         }
 
     def schema(self) -> dict[str, Any]:
@@ -1013,8 +1012,18 @@ def _locate(
 
 
 # ---------------------------------------------------------------------- summaries
-def _word_count(s: str) -> int:
-    return len(s.split())
+def _short_text(value: str, what: str, max_words: int, *, slack: float, strict: bool) -> str:
+    """``value`` stripped; an :class:`OutputError` when empty or (``strict``) longer than
+    ``slack * max_words`` words."""
+    text = value.strip()
+    if not text:
+        raise OutputError(f"the {what} is empty", kind="schema")
+    n_words = len(text.split())
+    if strict and n_words > slack * max_words:
+        raise OutputError(
+            f"the {what} has {n_words} words; the limit is {max_words}", kind="schema"
+        )
+    return text
 
 
 class SummarizeTask(Task):
@@ -1068,14 +1077,7 @@ class SummarizeTask(Task):
 
     def parse(self, data: Any, prepared: Prepared, *, strict: bool = True) -> SummaryOutput:
         out = _validate(SummaryOutput, data)
-        summary = out.summary.strip()
-        if not summary:
-            raise OutputError("the summary is empty", kind="schema")
-        if strict and _word_count(summary) > 1.5 * self.max_words:
-            raise OutputError(
-                f"the summary has {_word_count(summary)} words; the limit is {self.max_words}",
-                kind="schema",
-            )
+        summary = _short_text(out.summary, "summary", self.max_words, slack=1.5, strict=strict)
         return SummaryOutput(summary=summary)
 
     def agreement_key(self, output: Any) -> Hashable:
@@ -1131,9 +1133,7 @@ class HeadlineTask(Task):
         return {
             "max_words": str(self.max_words),
             "topic_clause": " and choose its topic" if self.topics else "",
-            "topics": ("Topics:\n" + "\n".join(f"- {t}" for t in self.topics))
-            if self.topics
-            else "",
+            "topics": ("Topics:\n" + _bullets(self.topics)) if self.topics else "",
             "reply_fields": '{"headline": ..., "topic": ...}'
             if self.topics
             else '{"headline": ...}',
@@ -1148,14 +1148,7 @@ class HeadlineTask(Task):
 
     def parse(self, data: Any, prepared: Prepared, *, strict: bool = True) -> HeadlineOutput:
         out = _validate(HeadlineOutput, data)
-        headline = out.headline.strip()
-        if not headline:
-            raise OutputError("the headline is empty", kind="schema")
-        if strict and _word_count(headline) > 2 * self.max_words:
-            raise OutputError(
-                f"the headline has {_word_count(headline)} words; the limit is {self.max_words}",
-                kind="schema",
-            )
+        headline = _short_text(out.headline, "headline", self.max_words, slack=2, strict=strict)
         if not self.topics:
             return HeadlineOutput(headline=headline, topic=None)
         topic = self._matcher.match(out.topic)
@@ -1254,7 +1247,7 @@ class AspectSentimentTask(Task):
         if self.aspects:
             return {
                 "aspect_clause": " for each of these aspects that the text mentions",
-                "aspects": "Aspects:\n" + "\n".join(f"- {a}" for a in self.aspects),
+                "aspects": "Aspects:\n" + _bullets(self.aspects),
             }
         return {"aspect_clause": " for each aspect the text discusses", "aspects": ""}
 

@@ -98,15 +98,20 @@ class _Table:
         vals = new_values
         if clip and len(self.columns):
             vals = np.clip(vals, self.lo, self.hi)
+        return self.replace_numeric(
+            self.frame.iloc[source_rows].reset_index(drop=True).copy(), vals
+        )
+
+    def replace_numeric(self, frame: pd.DataFrame, vals: np.ndarray) -> pd.DataFrame:
+        """``frame`` with the numeric block set to ``vals`` (integer columns rounded)."""
         vals = np.where(self.is_int, np.round(vals), vals)
-        out = self.frame.iloc[source_rows].reset_index(drop=True).copy()
         for j, c in enumerate(self.columns):
             col = vals[:, j]
             if self.is_int[j] and not np.isnan(col).any():
-                out[c] = col.astype(self.frame[c].dtype)
+                frame[c] = col.astype(self.frame[c].dtype)
             else:
-                out[c] = col
-        return out
+                frame[c] = col
+        return frame
 
     def finish(self, X_new: pd.DataFrame, include_original: bool) -> Any:
         out = pd.concat([self.frame, X_new], ignore_index=True) if include_original else X_new
@@ -168,6 +173,34 @@ def _check_non_negative(value: float, name: str) -> None:
         raise LabelwiseError(f"{name}={value} must not be negative")
 
 
+def _perturb(
+    X: Any,
+    y: Any,
+    change: Callable[[_Table, np.ndarray, np.random.Generator], np.ndarray],
+    columns: Sequence[Any] | None,
+    n_copies: int,
+    skip_binary: bool,
+    clip: bool,
+    include_original: bool,
+    random_state: Any,
+) -> tuple[Any, Any]:
+    """``n_copies`` copies of every row whose numeric block is ``change(table, rows, rng)``
+    (the rows' new values, shape ``(len(rows), n_numeric)``); ``y`` is copied along."""
+    t = _Table(X, columns, skip_binary)
+    y_arr, is_series, name = _targets(y, len(t.frame))
+    rng = np.random.default_rng(random_state)
+    src = _copies(len(t.frame), n_copies, rng)
+    X_new = t.build(src, change(t, src, rng), clip=clip)
+    return t.finish(X_new, include_original), _finish_y(
+        y_arr,
+        y_arr[src] if y is not None else y_arr,
+        is_series,
+        name,
+        include_original,
+        y is not None,
+    )
+
+
 # ---------------------------------------------------------------------- perturbations
 def gaussian_noise(
     X: Any,
@@ -209,22 +242,15 @@ def gaussian_noise(
     >>> Xa.shape, ya.tolist()
     ((6, 2), [0, 1, 1, 0, 1, 1])
     """
-    t = _Table(X, columns, skip_binary)
-    y_arr, is_series, name = _targets(y, len(t.frame))
-    rng = np.random.default_rng(random_state)
-    src = _copies(len(t.frame), n_copies, rng)
-    sd = _scale_vector(scale, t.columns) * t.std
-    if (sd < 0).any():
-        raise LabelwiseError("scale must not be negative")
-    new = t.values[src] + rng.normal(size=(len(src), len(t.columns))) * sd
-    X_new = t.build(src, new, clip=clip)
-    return t.finish(X_new, include_original), _finish_y(
-        y_arr,
-        y_arr[src] if y is not None else y_arr,
-        is_series,
-        name,
-        include_original,
-        y is not None,
+
+    def change(t: _Table, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        sd = _scale_vector(scale, t.columns) * t.std
+        if (sd < 0).any():
+            raise LabelwiseError("scale must not be negative")
+        return t.values[src] + rng.normal(size=(len(src), len(t.columns))) * sd
+
+    return _perturb(
+        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
     )
 
 
@@ -258,20 +284,13 @@ def random_scaling(
         raise LabelwiseError(f"need 0 < low <= high, got low={low}, high={high}")
     if per not in ("row", "cell"):
         raise LabelwiseError(f"per={per!r} must be 'row' or 'cell'")
-    t = _Table(X, columns, skip_binary)
-    y_arr, is_series, name = _targets(y, len(t.frame))
-    rng = np.random.default_rng(random_state)
-    src = _copies(len(t.frame), n_copies, rng)
-    shape = (len(src), 1) if per == "row" else (len(src), len(t.columns))
-    new = t.values[src] * rng.uniform(low, high, size=shape)
-    X_new = t.build(src, new, clip=clip)
-    return t.finish(X_new, include_original), _finish_y(
-        y_arr,
-        y_arr[src] if y is not None else y_arr,
-        is_series,
-        name,
-        include_original,
-        y is not None,
+
+    def change(t: _Table, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        shape = (len(src), 1) if per == "row" else (len(src), len(t.columns))
+        return t.values[src] * rng.uniform(low, high, size=shape)
+
+    return _perturb(
+        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
     )
 
 
@@ -297,20 +316,13 @@ def jitter(
     True
     """
     _check_non_negative(amount, "amount")
-    t = _Table(X, columns, skip_binary)
-    y_arr, is_series, name = _targets(y, len(t.frame))
-    rng = np.random.default_rng(random_state)
-    src = _copies(len(t.frame), n_copies, rng)
-    width = amount * (t.hi - t.lo)
-    new = t.values[src] + rng.uniform(-1.0, 1.0, size=(len(src), len(t.columns))) * width
-    X_new = t.build(src, new, clip=clip)
-    return t.finish(X_new, include_original), _finish_y(
-        y_arr,
-        y_arr[src] if y is not None else y_arr,
-        is_series,
-        name,
-        include_original,
-        y is not None,
+
+    def change(t: _Table, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        width = amount * (t.hi - t.lo)
+        return t.values[src] + rng.uniform(-1.0, 1.0, size=(len(src), len(t.columns))) * width
+
+    return _perturb(
+        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
     )
 
 
@@ -414,18 +426,10 @@ def interpolate_same_class(
     a, b, lam = np.concatenate(bases), np.concatenate(partners), np.concatenate(lams)
     new_vals = t.values[a] + lam[:, None] * (t.values[b] - t.values[a])
     X_new = _mix_other_columns(t, a, b, lam > 0.5)
-    X_new = _replace_numeric(t, X_new, new_vals)
+    X_new = t.replace_numeric(X_new, new_vals)
     return t.finish(X_new, include_original), _finish_y(
         y_arr, y_arr[a], is_series, name, include_original, True
     )
-
-
-def _replace_numeric(t: _Table, frame: pd.DataFrame, vals: np.ndarray) -> pd.DataFrame:
-    vals = np.where(t.is_int, np.round(vals), vals)
-    for j, c in enumerate(t.columns):
-        col = vals[:, j]
-        frame[c] = col.astype(t.frame[c].dtype) if t.is_int[j] and not np.isnan(col).any() else col
-    return frame
 
 
 def mixup(
@@ -492,7 +496,7 @@ def mixup(
     new_vals = lam[:, None] * t.values[a] + (1 - lam[:, None]) * t.values[b]
     new_y = lam * yf[a] + (1 - lam) * yf[b]
     X_new = _mix_other_columns(t, a, b, lam < 0.5)
-    X_new = _replace_numeric(t, X_new, new_vals)
+    X_new = t.replace_numeric(X_new, new_vals)
     return t.finish(X_new, include_original), _finish_y(
         yf, new_y, is_series, name, include_original, True
     )

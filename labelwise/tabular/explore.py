@@ -598,27 +598,7 @@ class _Builder:
         plt = _plt()
         if len(corr):
             s.heading("Pearson correlation of numeric columns (exact, pairwise complete)")
-            show = corr.iloc[:40, :40]
-            k = len(show)
-            fig, ax = plt.subplots(figsize=(min(3 + 0.55 * k, 20), min(2.5 + 0.5 * k, 18)))
-            im = ax.imshow(show.to_numpy(), cmap="RdBu_r", vmin=-1, vmax=1)
-            ax.set_xticks(range(k), [_short(c, 18) for c in show.columns], rotation=90, fontsize=7)
-            ax.set_yticks(range(k), [_short(c, 18) for c in show.index], fontsize=7)
-            if k <= 16:
-                vals = show.to_numpy()
-                for i in range(k):
-                    for j in range(k):
-                        if np.isfinite(vals[i, j]):
-                            ax.text(
-                                j,
-                                i,
-                                f"{vals[i, j]:.2f}",
-                                ha="center",
-                                va="center",
-                                fontsize=6,
-                                color="w" if abs(vals[i, j]) > 0.6 else "k",
-                            )
-            fig.colorbar(im, ax=ax, shrink=0.8)
+            fig = _heatmap(plt, corr, cmap="RdBu_r", vmin=-1, dark=lambda v: abs(v) > 0.6)
             s.figure(fig, caption="Pearson r; red = positive, blue = negative")
             top = _top_pairs(corr, 15)
             if len(top):
@@ -630,27 +610,7 @@ class _Builder:
                 "Cramér's V between categorical columns (exact; columns with 2 to "
                 f"{AlertThresholds().max_levels} levels)"
             )
-            show = assoc.iloc[:40, :40]
-            k = len(show)
-            fig, ax = plt.subplots(figsize=(min(3 + 0.55 * k, 20), min(2.5 + 0.5 * k, 18)))
-            im = ax.imshow(show.to_numpy(), cmap="viridis", vmin=0, vmax=1)
-            ax.set_xticks(range(k), [_short(c, 18) for c in show.columns], rotation=90, fontsize=7)
-            ax.set_yticks(range(k), [_short(c, 18) for c in show.index], fontsize=7)
-            if k <= 16:
-                vals = show.to_numpy()
-                for i in range(k):
-                    for j in range(k):
-                        if np.isfinite(vals[i, j]):
-                            ax.text(
-                                j,
-                                i,
-                                f"{vals[i, j]:.2f}",
-                                ha="center",
-                                va="center",
-                                fontsize=6,
-                                color="w" if vals[i, j] < 0.6 else "k",
-                            )
-            fig.colorbar(im, ax=ax, shrink=0.8)
+            fig = _heatmap(plt, assoc, cmap="viridis", vmin=0, dark=lambda v: v < 0.6)
             s.figure(fig, caption="Cramér's V; 0 = independent, 1 = one determines the other")
             top = _top_pairs(assoc, 15)
             if len(top):
@@ -696,6 +656,30 @@ class _Builder:
             ax.set_yticks(range(len(flagged)), [_short(c, 24) for c in flagged.index], fontsize=7)
             ax.set_xlabel("% of non-missing values outside the fences")
             s.figure(fig, caption="Share of IQR outliers per numeric column")
+
+
+def _heatmap(
+    plt: Any, matrix: Any, *, cmap: str, vmin: float, dark: Callable[[float], bool]
+) -> Any:
+    """A square matrix (first 40 rows and columns) as a heatmap with a colour bar, values
+    written in the cells up to 16 x 16 (white where ``dark(value)``, the colour is dark)."""
+    show = matrix.iloc[:40, :40]
+    k = len(show)
+    fig, ax = plt.subplots(figsize=(min(3 + 0.55 * k, 20), min(2.5 + 0.5 * k, 18)))
+    im = ax.imshow(show.to_numpy(), cmap=cmap, vmin=vmin, vmax=1)
+    ax.set_xticks(range(k), [_short(c, 18) for c in show.columns], rotation=90, fontsize=7)
+    ax.set_yticks(range(k), [_short(c, 18) for c in show.index], fontsize=7)
+    if k <= 16:
+        vals = show.to_numpy()
+        for i in range(k):
+            for j in range(k):
+                if np.isfinite(vals[i, j]):
+                    color = "w" if dark(vals[i, j]) else "k"
+                    ax.text(
+                        j, i, f"{vals[i, j]:.2f}", ha="center", va="center", fontsize=6, color=color
+                    )
+    fig.colorbar(im, ax=ax, shrink=0.8)
+    return fig
 
 
 def _top_pairs(matrix: Any, n: int) -> Any:

@@ -95,6 +95,17 @@ def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_p
         page.mouse.click(bb["x"] + x * sx, bb["y"] + y * sy)
     page.wait_for_selector(".region-list li:has-text('4 points')")
     shot(page, out, "12_polygon")
+    # two more triangles: one removed with its list button, one with Delete (it is selected)
+    triangle = [(200, 160), (260, 160), (230, 210), (201, 161)]
+    for remove in ("li:has-text('3 points') button.x", "Delete"):
+        for x, y in triangle:
+            page.mouse.click(bb["x"] + x * sx, bb["y"] + y * sy)
+        page.wait_for_selector(".region-list li:has-text('3 points')")
+        if remove == "Delete":
+            page.keyboard.press("Delete")
+        else:
+            page.click(f".region-list {remove}")
+        page.wait_for_selector(".region-list li:has-text('3 points')", state="detached")
     page.keyboard.press("Enter")
     page.wait_for_selector("#all-done")
     (shape,) = store.annotation_rows(poly.id)[0]["result"]["shape"]
@@ -137,6 +148,14 @@ def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_p
     page.mouse.up()
     page.wait_for_selector(".seg-text")
     page.fill(".seg-text", "a cat says hello")
+    # a second, early segment removed with its list button
+    page.mouse.move(tb["x"] + 0.05 * tb["width"], tb["y"] + tb["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(tb["x"] + 0.15 * tb["width"], tb["y"] + tb["height"] / 2, steps=3)
+    page.mouse.up()
+    page.wait_for_function("document.querySelectorAll('.region-list li').length === 2")
+    page.locator(".region-list li").first.locator("button.x").click()
+    page.wait_for_function("document.querySelectorAll('.region-list li').length === 1")
     page.keyboard.press("Escape")
     shot(page, out, "13_audio_segments")
     page.keyboard.press("Enter")
@@ -202,6 +221,14 @@ def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_p
     page.mouse.up()
     page.wait_for_selector(".region-list li:has-text('2 keyframes')")
     shot(page, out, "14_video_keyframes")
+    # a second track, drawn elsewhere and removed with Delete (the new track is selected)
+    page.mouse.move(vb["x"] + 110 * vx, vb["y"] + 80 * vy)
+    page.mouse.down()
+    page.mouse.move(vb["x"] + 150 * vx, vb["y"] + 110 * vy, steps=4)
+    page.mouse.up()
+    page.wait_for_function("document.querySelectorAll('.region-list li').length === 2")
+    page.keyboard.press("Delete")
+    page.wait_for_function("document.querySelectorAll('.region-list li').length === 1")
     page.keyboard.press("Enter")
     page.wait_for_selector("#all-done")
     (track,) = store.annotation_rows(video.id)[0]["result"]["tracks"]

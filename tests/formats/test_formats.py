@@ -7,7 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from labelwise.errors import DataError
 from labelwise.formats import (
     Annotation,
     ConfigError,
@@ -17,6 +20,7 @@ from labelwise.formats import (
     LabelConfig,
     ResultError,
     box_iou,
+    clip_xywh,
     cxcywh_norm_to_xywh,
     export_items,
     from_coco,
@@ -29,6 +33,7 @@ from labelwise.formats import (
     iou_matrix,
     match_boxes,
     polygon_area,
+    polygon_bbox,
     read_files,
     to_conll,
     xywh_to_cxcywh_norm,
@@ -143,6 +148,56 @@ def test_geometry() -> None:
     ]
     assert interpolate_track(kfs, 2) == {"x": 4.0, "y": 2.0, "w": 10.0, "h": 10.0}
     assert interpolate_track(kfs, 4) is None and interpolate_track(kfs, 9) is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.floats(-50, 500), st.floats(-50, 500), st.floats(0.5, 300), st.floats(0.5, 300)
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_geometry_is_the_image_geometry_in_xywh(rows: list[tuple[float, ...]]) -> None:
+    """The app's xywh helpers and labelwise.image.geometry (xyxy) give the same answers."""
+    from labelwise.image.geometry import box_iou as xyxy_iou
+    from labelwise.image.geometry import clip_boxes, convert_boxes
+
+    b = np.array(rows)
+    xyxy = convert_boxes(b, "xywh", "xyxy")
+    np.testing.assert_allclose(xywh_to_xyxy(b), xyxy)
+    np.testing.assert_allclose(iou_matrix(b, b[::-1]), xyxy_iou(xyxy, xyxy[::-1]), atol=1e-12)
+    assert (np.diag(iou_matrix(b, b)) == 1.0).all()
+    norm = convert_boxes(b, "xywh", "cxcywh", image_size=(640, 480), dst_normalized=True)
+    np.testing.assert_allclose(xywh_to_cxcywh_norm(b, 640, 480), norm)
+    clipped = convert_boxes(clip_boxes(xyxy, (400, 300)), "xyxy", "xywh")
+    np.testing.assert_allclose(clip_xywh(b, 400, 300), clipped)
+    assert (clip_xywh(b, 400, 300) >= 0).all()
+
+
+def test_geometry_shapes_sizes_and_errors() -> None:
+    boxes = np.array([[[0, 0, 10, 10], [5, 5, 10, 10]], [[0, 0, 20, 20], [1, 1, 2, 2]]], float)
+    # batch dimensions are kept, and each box may have its own image size
+    norm = xywh_to_cxcywh_norm(boxes, np.array([[100, 100], [200, 200]]), 50)
+    assert norm.shape == (2, 2, 4)
+    assert norm[1, 0].tolist() == [0.05, 0.2, 0.1, 0.4]
+    np.testing.assert_allclose(
+        cxcywh_norm_to_xywh(norm, np.array([[100, 100], [200, 200]]), 50), boxes
+    )
+    assert xywh_to_xyxy([1, 2, 3, 4]).shape == (4,)
+    assert polygon_bbox([[1, 2], [4, 2], [3, 8]]).tolist() == [1.0, 2.0, 3.0, 6.0]
+    with pytest.raises(DataError, match="does not fit boxes"):
+        xywh_to_cxcywh_norm(np.zeros((2, 4)), [10, 20, 30], 5)
+    with pytest.raises(DataError, match="must be positive"):
+        cxcywh_norm_to_xywh([0.5, 0.5, 0.1, 0.1], 0, 10)
+    with pytest.raises(DataError, match=r"shape \(\.\.\., 4\)"):
+        iou_matrix([[0, 0, 1]], [[0, 0, 1, 1]])
+    with pytest.raises(DataError, match="NaN or infinite"):
+        iou_matrix([[0, 0, float("nan"), 1]], [[0, 0, 1, 1]])
+    with pytest.raises(DataError, match="at least 3"):
+        polygon_area([[0, 0], [1, 1]])
 
 
 def test_malformed_files_get_clear_errors() -> None:

@@ -90,10 +90,11 @@ def test_features_then_label_with_image_rules(shapes_dir: Path, tmp_path: Path) 
     assert res.returncode == 0, res.stderr + res.stdout
     lab = pd.read_csv(labeled)
     assert len(lab) == 16
-    # the written "label" column holds the label model's output; the truth is the folder
+    # the features carry the folder name in "label", so the model's output goes to *_pred
     truth = lab["path"].str.contains("square").map({True: "square", False: "circle"})
-    assert (lab["label"] == truth).mean() >= 0.9
-    assert {"prob_circle", "prob_square"} <= set(lab.columns)
+    assert (lab["label"] == truth).all()
+    assert (lab["label_pred"] == truth).mean() >= 0.9
+    assert {"prob_circle_pred", "prob_square_pred"} <= set(lab.columns)
 
 
 def test_explore_preprocess_autobox_embed(shapes_dir: Path, tmp_path: Path) -> None:

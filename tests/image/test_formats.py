@@ -188,6 +188,7 @@ def test_yolo_bad_lines_unknown_class_and_missing_image(tmp_path: Path) -> None:
         "1 0.5 0.5 0 0.2\n"  # degenerate
         "1 0.2 0.2 0.2 0.2 0.9\n"  # with confidence
         "1 0.1 0.1 0.3 0.1 0.3 0.4 0.1 0.4\n"  # segmentation polygon -> bbox
+        "0 nan 0.5 0.2 0.2\n"  # not finite: reported, the rest is still read
     )
     (labels / "ghost.txt").write_text("0 0.5 0.5 0.1 0.1\n")
     (labels / "classes.txt").write_text("car\nperson\n")
@@ -199,6 +200,7 @@ def test_yolo_bad_lines_unknown_class_and_missing_image(tmp_path: Path) -> None:
     assert "not numbers" in msgs[("a.txt", 4)]
     assert "not a non-negative integer" in msgs[("a.txt", 5)]
     assert "degenerate" in msgs[("a.txt", 6)]
+    assert "NaN or infinite" in msgs[("a.txt", 9)]
     assert "no such image" in msgs[("ghost.txt", None)]
     a = next(im for im in s.images if im.stem == "a")
     assert [b.label for b in a.boxes] == ["car", "person", "person"]

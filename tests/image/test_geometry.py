@@ -14,6 +14,7 @@ from labelwise.image.geometry import (
     box_area,
     box_contains,
     box_iou,
+    clip_boxes,
     convert_boxes,
     find_degenerate_boxes,
     find_out_of_range_boxes,
@@ -77,6 +78,20 @@ def test_conversion_values() -> None:
         convert_boxes([[0, 0, 1, 1]], "xyxy", "tlbr")
     with pytest.raises(LabelwiseError, match=r"shape \(n, 4\)"):
         box_iou([[0, 0, 1]], [[0, 0, 1, 1]])
+
+
+def test_per_box_image_sizes() -> None:
+    b = np.array([[10.0, 20, 30, 60], [0, 0, 50, 40], [5, 5, 120, 90]])
+    sizes = (np.array([100.0, 200, 100]), np.array([100.0, 80, 50]))
+    per_box = convert_boxes(b, "xyxy", "cxcywh", image_size=sizes, dst_normalized=True)
+    one_by_one = [
+        convert_boxes(row, "xyxy", "cxcywh", image_size=(w, h), dst_normalized=True)[0]
+        for row, w, h in zip(b, *sizes, strict=True)
+    ]
+    np.testing.assert_allclose(per_box, one_by_one)
+    back = convert_boxes(per_box, "cxcywh", "xyxy", image_size=sizes, src_normalized=True)
+    np.testing.assert_allclose(back, b)
+    assert clip_boxes(b, sizes).tolist() == [[10, 20, 30, 60], [0, 0, 50, 40], [5, 5, 100, 50]]
 
 
 def test_iou_known_values_and_containment() -> None:

@@ -3,6 +3,7 @@
 // (Shift = 10 px), a number relabels, Delete removes. Polygons: click to add points, click the
 // first point or press Enter to close, Backspace drops the last point, Escape cancels.
 import { h, s, colour } from "../dom.js";
+import { bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
 
 export function createImageStage(src, data, slot) {
   const img = h("img", { class: "stage-img", src, alt: "image to annotate", loading: "lazy", decoding: "async", draggable: "false" });
@@ -10,13 +11,7 @@ export function createImageStage(src, data, slot) {
   const wrap = h("div", { class: "stage" }, img, svg);
   slot.append(wrap);
   const stage = { wrap, svg, img, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, listeners: [] };
-  function setBox() {
-    if (stage.width && stage.height) {
-      svg.setAttribute("viewBox", `0 0 ${stage.width} ${stage.height}`);
-      wrap.style.aspectRatio = `${stage.width} / ${stage.height}`;
-    }
-  }
-  setBox();
+  const setBox = wireStage(stage);
   stage.ready = new Promise((resolve) => {
     const done = () => {
       if (!stage.width || !stage.height) {
@@ -33,35 +28,6 @@ export function createImageStage(src, data, slot) {
       img.addEventListener("error", () => resolve(), { once: true });
     }
   });
-  stage.toImage = (evt) => {
-    const pt = svg.createSVGPoint();
-    pt.x = evt.clientX;
-    pt.y = evt.clientY;
-    const m = svg.getScreenCTM();
-    if (!m) return [0, 0];
-    const p = pt.matrixTransform(m.inverse());
-    return [Math.max(0, Math.min(stage.width, p.x)), Math.max(0, Math.min(stage.height, p.y))];
-  };
-  stage.pxPerScreen = () => {
-    const r = svg.getBoundingClientRect();
-    return r.width ? stage.width / r.width : 1;
-  };
-  let dragging = false;
-  svg.addEventListener("pointerdown", (e) => {
-    if (!stage.owner || e.button !== 0) return;
-    e.preventDefault();
-    dragging = true;
-    svg.setPointerCapture(e.pointerId);
-    stage.owner.down(stage.toImage(e), e);
-  });
-  svg.addEventListener("pointermove", (e) => {
-    if (stage.owner && dragging) stage.owner.move(stage.toImage(e), e);
-  });
-  svg.addEventListener("pointerup", (e) => {
-    if (!stage.owner || !dragging) return;
-    dragging = false;
-    stage.owner.up(stage.toImage(e), e);
-  });
   return stage;
 }
 
@@ -69,21 +35,6 @@ function labelText(x, y, text, c, px = 1) {
   // Font size in image pixels that renders at ~13 screen pixels whatever the zoom.
   const size = 13 * px;
   return s("text", { x, y: Math.max(size, y - 3 * px), class: "region-label", fill: c, "font-size": size }, text);
-}
-
-function legendFor(control, ctx, onPick) {
-  return h(
-    "div",
-    { class: "labels" },
-    control.labels.map((label, i) =>
-      h(
-        "button",
-        { type: "button", class: "label-pill", style: { "--c": colour(i) }, disabled: ctx.readOnly, onclick: () => onPick(i) },
-        h("kbd", { text: i < 9 ? String(i + 1) : "" }),
-        h("span", { text: label }),
-      ),
-    ),
-  );
 }
 
 export function createBoxes(control, ctx) {
@@ -95,7 +46,7 @@ export function createBoxes(control, ctx) {
   let selected = -1;
   let drag = null;
   const list = h("ul", { class: "region-list" });
-  const legend = legendFor(control, ctx, (i) => relabel(i));
+  const legend = labelLegend(control, ctx, (i) => relabel(i));
   const el = h("div", { class: "boxes" }, legend, list);
 
   function clamp(b) {
@@ -122,27 +73,20 @@ export function createBoxes(control, ctx) {
       return g;
     });
     if (drag && drag.mode === "draw") {
-      const d = norm(drag);
-      nodes.push(s("rect", { class: "drawing", x: d.x, y: d.y, width: d.w, height: d.h, "vector-effect": "non-scaling-stroke" }));
+      nodes.push(draftOutline(dragBox(drag.x0, drag.y0, drag.x1, drag.y1)));
     }
     layer.replaceChildren(...nodes);
     list.replaceChildren(
       ...boxes.map((b, i) =>
-        h(
-          "li",
-          { class: i === selected ? "selected" : "", onclick: () => { selected = i; render(); } },
-          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(b.label)) } }),
-          h("b", { text: b.label }),
+        regionItem(
+          control,
+          ctx,
+          { label: b.label, selected: i === selected, onSelect: () => { selected = i; render(); }, onRemove: () => remove(i) },
           ` ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.w)}×${Math.round(b.h)}`,
-          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); remove(i); } }, "×"),
         ),
       ),
     );
-    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
-  }
-
-  function norm(d) {
-    return { x: Math.min(d.x0, d.x1), y: Math.min(d.y0, d.y1), w: Math.abs(d.x1 - d.x0), h: Math.abs(d.y1 - d.y0) };
+    showActive(legend, active);
   }
 
   function relabel(i) {
@@ -203,11 +147,8 @@ export function createBoxes(control, ctx) {
       const d = drag;
       drag = null;
       if (d.mode === "draw") {
-        d.x1 = x;
-        d.y1 = y;
-        const b = norm(d);
-        const min = 3 * stage.pxPerScreen();
-        if (b.w >= min && b.h >= min) {
+        const b = dragBox(d.x0, d.y0, x, y);
+        if (bigEnough(b, stage)) {
           boxes.push(clamp({ ...b, label: control.labels[active] }));
           selected = boxes.length - 1;
           ctx.changed();
@@ -231,11 +172,7 @@ export function createBoxes(control, ctx) {
       if (on) stage.owner = handler;
     },
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        const i = Number(e.key) - 1;
-        if (i < control.labels.length) relabel(i);
-        return true;
-      }
+      if (labelKey(e, control, relabel)) return true;
       if (selected >= 0 && e.key.startsWith("Arrow")) {
         const step = e.shiftKey ? 10 : 1;
         const b = boxes[selected];
@@ -271,7 +208,7 @@ export function createPolygons(control, ctx) {
   let selected = -1;
   let drawing = null; // points of the polygon being drawn
   const list = h("ul", { class: "region-list" });
-  const legend = legendFor(control, ctx, (i) => {
+  const legend = labelLegend(control, ctx, (i) => {
     active = i;
     if (selected >= 0 && !ctx.readOnly) {
       polys[selected].label = control.labels[i];
@@ -297,17 +234,22 @@ export function createPolygons(control, ctx) {
     layer.replaceChildren(...nodes);
     list.replaceChildren(
       ...polys.map((p, i) =>
-        h(
-          "li",
-          { class: i === selected ? "selected" : "", onclick: () => { selected = i; render(); } },
-          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(p.label)) } }),
-          h("b", { text: p.label }),
+        regionItem(
+          control,
+          ctx,
+          { label: p.label, selected: i === selected, onSelect: () => { selected = i; render(); }, onRemove: () => remove(i) },
           ` ${p.points.length} points`,
-          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); polys.splice(i, 1); selected = -1; render(); ctx.changed(); } }, "×"),
         ),
       ),
     );
-    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
+    showActive(legend, active);
+  }
+
+  function remove(i) {
+    polys.splice(i, 1);
+    selected = -1;
+    render();
+    ctx.changed();
   }
 
   function close() {
@@ -357,11 +299,7 @@ export function createPolygons(control, ctx) {
       }
     },
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        const i = Number(e.key) - 1;
-        if (i < control.labels.length) legend.children[i].click();
-        return true;
-      }
+      if (labelKey(e, control, (i) => legend.children[i].click())) return true;
       if (drawing && e.key === "Enter") {
         close();
         return true;
@@ -379,10 +317,7 @@ export function createPolygons(control, ctx) {
         return true;
       }
       if (e.key === "Delete" && selected >= 0) {
-        polys.splice(selected, 1);
-        selected = -1;
-        render();
-        ctx.changed();
+        remove(selected);
         return true;
       }
       return false;

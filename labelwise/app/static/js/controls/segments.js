@@ -2,6 +2,7 @@
 // start and end at the playhead. A number sets or changes the label; "p" plays/pauses; click a
 // segment to select it and hear it; Delete removes it. With transcription on, each segment has a text box.
 import { h, colour } from "../dom.js";
+import { labelKey, labelLegend, regionItem, showActive } from "./shared.js";
 
 export function createSegments(control, ctx) {
   const media = ctx.media;
@@ -14,18 +15,7 @@ export function createSegments(control, ctx) {
   const bar = h("div", { class: "timeline", title: "drag to mark a segment" });
   const head = h("div", { class: "playhead" });
   const list = h("ul", { class: "region-list" });
-  const legend = h(
-    "div",
-    { class: "labels" },
-    control.labels.map((label, i) =>
-      h(
-        "button",
-        { type: "button", class: "label-pill", style: { "--c": colour(i) }, disabled: ctx.readOnly, onclick: () => relabel(i) },
-        h("kbd", { text: i < 9 ? String(i + 1) : "" }),
-        h("span", { text: label }),
-      ),
-    ),
-  );
+  const legend = labelLegend(control, ctx, (i) => relabel(i));
   const el = h("div", { class: "segments" }, legend, list);
   ctx.objectSlot.append(bar);
 
@@ -64,11 +54,10 @@ export function createSegments(control, ctx) {
     bar.replaceChildren(...blocks, head);
     list.replaceChildren(
       ...segs.map((sg, i) =>
-        h(
-          "li",
-          { class: i === selected ? "selected" : "", onclick: () => select(i) },
-          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(sg.label)) } }),
-          h("b", { text: sg.label }),
+        regionItem(
+          control,
+          ctx,
+          { label: sg.label, selected: i === selected, onSelect: () => select(i), onRemove: () => remove(i) },
           ` ${sg.start.toFixed(2)}–${sg.end.toFixed(2)} s `,
           control.transcription
             ? h("input", {
@@ -80,11 +69,17 @@ export function createSegments(control, ctx) {
                 onchange: (e) => { sg.text = e.target.value; ctx.changed(); },
               })
             : null,
-          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); segs.splice(i, 1); selected = -1; render(); ctx.changed(); } }, "×"),
         ),
       ),
     );
-    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
+    showActive(legend, active);
+  }
+
+  function remove(i) {
+    segs.splice(i, 1);
+    selected = -1;
+    render();
+    ctx.changed();
   }
 
   function select(i) {
@@ -146,11 +141,7 @@ export function createSegments(control, ctx) {
       render();
     },
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        const i = Number(e.key) - 1;
-        if (i < control.labels.length) relabel(i);
-        return true;
-      }
+      if (labelKey(e, control, relabel)) return true;
       if (e.key === "[") {
         markStart = media.currentTime || 0;
         render();
@@ -168,10 +159,7 @@ export function createSegments(control, ctx) {
         return true;
       }
       if ((e.key === "Delete" || e.key === "Backspace") && selected >= 0) {
-        segs.splice(selected, 1);
-        selected = -1;
-        render();
-        ctx.changed();
+        remove(selected);
         return true;
       }
       return false;

@@ -2,6 +2,7 @@
 // the keyboard: "," / "." move the token cursor, "<" / ">" grow the selection, a number labels it.
 // Click a span to select it; Delete removes it.
 import { h, colour } from "../dom.js";
+import { labelKey, labelLegend, regionItem, showActive } from "./shared.js";
 
 function tokens(text) {
   const out = [];
@@ -20,18 +21,7 @@ export function createSpans(control, ctx) {
   let cursor = toks.length ? 0 : -1; // token cursor
   let anchor = -1; // start token of a keyboard selection
   const view = h("div", { class: "text-view", dataset: { control: control.name } });
-  const legend = h(
-    "div",
-    { class: "labels" },
-    control.labels.map((label, i) =>
-      h(
-        "button",
-        { type: "button", class: "label-pill", style: { "--c": colour(i) }, disabled: ctx.readOnly, onclick: () => labelSelection(i) },
-        h("kbd", { text: i < 9 ? String(i + 1) : "" }),
-        h("span", { text: label }),
-      ),
-    ),
-  );
+  const legend = labelLegend(control, ctx, (i) => labelSelection(i));
   const list = h("ul", { class: "region-list" });
   const el = h("div", { class: "spans" }, legend, list);
   ctx.objectSlot.append(view);
@@ -76,18 +66,16 @@ export function createSpans(control, ctx) {
     view.replaceChildren(...parts);
     list.replaceChildren(
       ...spans.map((sp, j) =>
-        h(
-          "li",
-          { class: j === selected ? "selected" : "", onclick: () => select(j) },
-          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(sp.label)) } }),
-          h("b", { text: sp.label }),
+        regionItem(
+          control,
+          ctx,
+          { label: sp.label, selected: j === selected, onSelect: () => select(j), onRemove: () => remove(j) },
           " ",
           h("q", { text: text.slice(sp.start, sp.end) }),
-          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); remove(j); } }, "×"),
         ),
       ),
     );
-    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
+    showActive(legend, active);
   }
 
   function select(j) {
@@ -175,11 +163,7 @@ export function createSpans(control, ctx) {
       render();
     },
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        const i = Number(e.key) - 1;
-        if (i < control.labels.length) labelSelection(i);
-        return true;
-      }
+      if (labelKey(e, control, labelSelection)) return true;
       if ((e.key === "," || e.key === ".") && cursor >= 0) {
         anchor = -1;
         cursor = Math.max(0, Math.min(toks.length - 1, cursor + (e.key === "." ? 1 : -1)));

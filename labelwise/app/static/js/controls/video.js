@@ -3,6 +3,7 @@
 // keyframe), "," / "." step one frame (Shift: 10), "k" adds a keyframe, "o" ends the track
 // here (outside), a number sets the label, Delete removes the selected track.
 import { h, s, colour } from "../dom.js";
+import { bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
 
 export function interpolate(keyframes, frame) {
   if (!keyframes.length) return null;
@@ -28,13 +29,7 @@ export function createVideoStage(src, data, slot) {
   const controls = h("div", { class: "video-controls" });
   slot.append(wrap, controls);
   const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [] };
-  const setBox = () => {
-    if (stage.width && stage.height) {
-      svg.setAttribute("viewBox", `0 0 ${stage.width} ${stage.height}`);
-      wrap.style.aspectRatio = `${stage.width} / ${stage.height}`;
-    }
-  };
-  setBox();
+  const setBox = wireStage(stage);
   video.addEventListener("loadedmetadata", () => {
     if (!stage.width) {
       stage.width = video.videoWidth;
@@ -48,32 +43,6 @@ export function createVideoStage(src, data, slot) {
     video.pause();
     video.currentTime = Math.max(0, f) / stage.fps + 1e-4;
   };
-  stage.toImage = (evt) => {
-    const pt = svg.createSVGPoint();
-    pt.x = evt.clientX;
-    pt.y = evt.clientY;
-    const m = svg.getScreenCTM();
-    if (!m) return [0, 0];
-    const p = pt.matrixTransform(m.inverse());
-    return [Math.max(0, Math.min(stage.width, p.x)), Math.max(0, Math.min(stage.height, p.y))];
-  };
-  stage.pxPerScreen = () => {
-    const r = svg.getBoundingClientRect();
-    return r.width ? stage.width / r.width : 1;
-  };
-  let dragging = false;
-  svg.addEventListener("pointerdown", (e) => {
-    if (!stage.owner || e.button !== 0) return;
-    e.preventDefault();
-    dragging = true;
-    svg.setPointerCapture(e.pointerId);
-    stage.owner.down(stage.toImage(e), e);
-  });
-  svg.addEventListener("pointermove", (e) => dragging && stage.owner && stage.owner.move(stage.toImage(e), e));
-  svg.addEventListener("pointerup", (e) => {
-    if (dragging && stage.owner) stage.owner.up(stage.toImage(e), e);
-    dragging = false;
-  });
   return stage;
 }
 
@@ -94,18 +63,7 @@ export function createVideoBoxes(control, ctx) {
     frameInfo,
   );
   const list = h("ul", { class: "region-list" });
-  const legend = h(
-    "div",
-    { class: "labels" },
-    control.labels.map((label, i) =>
-      h(
-        "button",
-        { type: "button", class: "label-pill", style: { "--c": colour(i) }, disabled: ctx.readOnly, onclick: () => relabel(i) },
-        h("kbd", { text: i < 9 ? String(i + 1) : "" }),
-        h("span", { text: label }),
-      ),
-    ),
-  );
+  const legend = labelLegend(control, ctx, (i) => relabel(i));
   const el = h("div", { class: "video-boxes" }, legend, list);
 
   function relabel(i) {
@@ -143,22 +101,26 @@ export function createVideoBoxes(control, ctx) {
       );
     });
     if (drag && drag.mode === "draw") {
-      nodes.push(s("rect", { class: "drawing", x: Math.min(drag.x0, drag.x1), y: Math.min(drag.y0, drag.y1), width: Math.abs(drag.x1 - drag.x0), height: Math.abs(drag.y1 - drag.y0), "vector-effect": "non-scaling-stroke" }));
+      nodes.push(draftOutline(dragBox(drag.x0, drag.y0, drag.x1, drag.y1)));
     }
     layer.replaceChildren(...nodes);
     list.replaceChildren(
       ...tracks.map((t, i) =>
-        h(
-          "li",
-          { class: i === selected ? "selected" : "", onclick: () => { selected = i; stage.seek(t.keyframes[0].frame); render(); } },
-          h("span", { class: "swatch", style: { background: colour(control.labels.indexOf(t.label)) } }),
-          h("b", { text: `${t.label} ${t.track}` }),
+        regionItem(
+          control,
+          ctx,
+          {
+            label: t.label,
+            name: `${t.label} ${t.track}`,
+            selected: i === selected,
+            onSelect: () => { selected = i; stage.seek(t.keyframes[0].frame); render(); },
+            onRemove: () => { tracks.splice(i, 1); selected = -1; render(); ctx.changed(); },
+          },
           ` ${t.keyframes.length} keyframes (frames ${t.keyframes[0].frame}–${t.keyframes[t.keyframes.length - 1].frame})`,
-          ctx.readOnly ? null : h("button", { type: "button", class: "x", title: "remove", onclick: (e) => { e.stopPropagation(); tracks.splice(i, 1); selected = -1; render(); ctx.changed(); } }, "×"),
         ),
       ),
     );
-    legend.querySelectorAll(".label-pill").forEach((b, i) => b.classList.toggle("on", i === active));
+    showActive(legend, active);
   }
 
   const handler = {
@@ -192,8 +154,8 @@ export function createVideoBoxes(control, ctx) {
       const d = drag;
       drag = null;
       if (d.mode === "draw") {
-        const b = { x: Math.min(d.x0, x), y: Math.min(d.y0, y), w: Math.abs(x - d.x0), h: Math.abs(y - d.y0) };
-        if (b.w >= 3 * stage.pxPerScreen() && b.h >= 3 * stage.pxPerScreen()) {
+        const b = dragBox(d.x0, d.y0, x, y);
+        if (bigEnough(b, stage)) {
           let n = tracks.length + 1;
           while (tracks.some((t) => t.track === `t${n}`)) n++;
           const t = { track: `t${n}`, label: control.labels[active], keyframes: [] };
@@ -232,11 +194,7 @@ export function createVideoBoxes(control, ctx) {
       if (on) stage.owner = handler;
     },
     key(e) {
-      if (/^[1-9]$/.test(e.key) && !e.ctrlKey && !e.altKey && !e.metaKey) {
-        const i = Number(e.key) - 1;
-        if (i < control.labels.length) relabel(i);
-        return true;
-      }
+      if (labelKey(e, control, relabel)) return true;
       if (e.key === "," || e.key === "." || e.key === "<" || e.key === ">") {
         const step = e.key === "<" || e.key === ">" ? 10 : 1;
         stage.seek(stage.frame() + (e.key === "." || e.key === ">" ? step : -step));
