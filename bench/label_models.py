@@ -45,6 +45,7 @@ SYSTEMS = {
     "snorkel-lm": "Snorkel LabelModel",
     "snorkel-mv": "Snorkel MajorityLabelVoter",
     "lw-snorkel": "labelwise TripletModel",
+    "lw-metal": "labelwise MetalModel",
     "lw-ds": "labelwise DawidSkene",
     "lw-mv": "labelwise MajorityVote",
 }
@@ -56,6 +57,16 @@ CASES = {
     "corr50": (50, 2, True),
     "four10": (10, 4, False),
     "four50": (50, 4, False),
+    "one10": (10, 2, False),
+    "one50": (50, 2, False),
+    "onefour10": (10, 4, False),
+}
+# One-sided cases (each labeler votes only one class, how often depends on the class):
+# name -> class balance.
+ONE_SIDED = {
+    "one10": (0.7, 0.3),
+    "one50": (0.7, 0.3),
+    "onefour10": (0.4, 0.3, 0.2, 0.1),
 }
 
 
@@ -85,7 +96,7 @@ def worker(system: str, votes_path: str, out_path: str, k: int, seed: int) -> No
     if system.startswith("snorkel"):
         from snorkel.labeling.model import LabelModel, MajorityLabelVoter
     else:
-        from labelwise.models import DawidSkene, MajorityVote, TripletModel
+        from labelwise.models import DawidSkene, MajorityVote, MetalModel, TripletModel
     t_import = time.perf_counter()
     L = np.load(votes_path)
     t_load = time.perf_counter()
@@ -98,7 +109,12 @@ def worker(system: str, votes_path: str, out_path: str, k: int, seed: int) -> No
         t_fit = time.perf_counter()
         pred = MajorityLabelVoter(cardinality=k).predict(L, tie_break_policy="random")
     else:
-        cls = {"lw-snorkel": TripletModel, "lw-ds": DawidSkene, "lw-mv": MajorityVote}[system]
+        cls = {
+            "lw-snorkel": TripletModel,
+            "lw-metal": MetalModel,
+            "lw-ds": DawidSkene,
+            "lw-mv": MajorityVote,
+        }[system]
         lw_model = cls(cardinality=k, tie_policy="random", seed=seed).fit(L)
         t_fit = time.perf_counter()
         pred = lw_model.predict(L)
@@ -128,7 +144,17 @@ def ensure_bench_venv() -> Path:
         ["python3", "-m", "venv", str(BENCH_VENV)],
         # torch first and pinned: the CPU build on local disk, not a multi-GB download.
         [str(BENCH_PYTHON), "-m", "pip", "install", "-q", "torch==2.13.0"],
-        [str(BENCH_PYTHON), "-m", "pip", "install", "-q", "snorkel==0.10.0", "pyarrow", "-e", str(ROOT)],
+        [
+            str(BENCH_PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "snorkel==0.10.0",
+            "pyarrow",
+            "-e",
+            str(ROOT),
+        ],
     ]
     for step in steps:
         subprocess.run(step, check=True)
@@ -158,7 +184,15 @@ def run_case(
     from bench.synthetic import make_label_matrix
 
     m, k, correlated = CASES[name]
-    data = make_label_matrix(n=rows, m=m, k=k, correlated=correlated, seed=seed)
+    data = make_label_matrix(
+        n=rows,
+        m=m,
+        k=k,
+        correlated=correlated,
+        one_sided=name in ONE_SIDED,
+        class_prior=ONE_SIDED.get(name),
+        seed=seed,
+    )
     votes = tmp / f"{name}.npy"
     np.save(votes, data.L)
     covered = (data.L != -1).any(axis=1)
@@ -185,6 +219,7 @@ def run_case(
                 "m": m,
                 "k": k,
                 "correlated": correlated,
+                "one_sided": name in ONE_SIDED,
             }
         )
         print(
@@ -212,6 +247,8 @@ def markdown(results: list[dict], rows: int) -> str:
         ref = next((r for r in rs if r["system"] == "snorkel-lm"), None)
         m, k, corr = rs[0]["m"], rs[0]["k"], rs[0]["correlated"]
         label = f"{case} (m={m}, k={k}{', correlated' if corr else ''})"
+        if rs[0].get("one_sided"):
+            label = f"{case} (m={m}, k={k}, one-sided, prior {list(ONE_SIDED[case])})"
         for r in rs:
             if ref is not None:
                 ratios = (
@@ -229,15 +266,23 @@ def markdown(results: list[dict], rows: int) -> str:
 
 
 def targets(results: list[dict]) -> str:
-    """Check labelwise's Snorkel-style model against the targets, case by case."""
-    lines = ["", "Targets for labelwise TripletModel vs Snorkel LabelModel:"]
+    """Check labelwise's Snorkel-style models against the targets, case by case."""
+    lines: list[str] = []
     by_case: dict[str, dict[str, dict]] = {}
     for r in results:
         by_case.setdefault(r["case"], {})[r["system"]] = r
+    for system in ("lw-snorkel", "lw-metal"):
+        lines += ["", f"Targets for {SYSTEMS[system]} vs Snorkel LabelModel:"]
+        lines += _target_lines(by_case, system)
+    return "\n".join(lines)
+
+
+def _target_lines(by_case: dict[str, dict[str, dict]], system: str) -> list[str]:
+    lines = []
     for case, rs in by_case.items():
-        if "snorkel-lm" not in rs or "lw-snorkel" not in rs:
+        if "snorkel-lm" not in rs or system not in rs:
             continue
-        ref, ours = rs["snorkel-lm"], rs["lw-snorkel"]
+        ref, ours = rs["snorkel-lm"], rs[system]
         time_ok = ours["wall_s"] <= ref["wall_s"] / 10
         mem_ok = ours["maxrss_mb"] <= ref["maxrss_mb"] / 4
         diff = ours["accuracy"] - ref["accuracy"]
@@ -247,7 +292,7 @@ def targets(results: list[dict]) -> str:
             f"memory {ours['maxrss_mb'] / ref['maxrss_mb']:.3f} (<= 0.25: {'yes' if mem_ok else 'NO'}), "
             f"accuracy {diff:+.4f} ({'ok' if acc_ok else 'NO'})"
         )
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

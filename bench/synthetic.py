@@ -9,6 +9,13 @@ abstain) on a share ``copy_rate`` of the items and votes independently (with its
 accuracy and coverage) on the rest, which breaks the conditional-independence assumption
 of most label models.
 
+The *one-sided* case mimics real rules that only ever vote one class: labeler ``j``
+votes only its target class ``j % k``, on a share ``coverage[j]`` of the items of that
+class and on a smaller share of the others, set so that its votes are right with
+probability ``accuracy[j]`` when the classes are balanced. How often it votes therefore
+depends on the class (the information is *whether* it votes), and ``class_prior`` can
+unbalance the classes.
+
 Pure numpy; 1M x 50 takes about a second.
 
 Example
@@ -45,6 +52,8 @@ class SyntheticVotes:
         Realised share of items each labeler voted on.
     copies : dict
         ``{copy column: original column}`` in the correlated case.
+    vote_rates : ndarray of shape (m, k, k) or None
+        One-sided case: the generator's ``P(labeler j votes c | Y = y)`` as ``[j, c, y]``.
     """
 
     L: np.ndarray
@@ -54,6 +63,7 @@ class SyntheticVotes:
     coverages: np.ndarray
     k: int
     copies: dict[int, int] = field(default_factory=dict)
+    vote_rates: np.ndarray | None = None
 
 
 def _independent_votes(
@@ -76,6 +86,33 @@ def _independent_votes(
     return votes
 
 
+def _one_sided_votes(
+    y: np.ndarray, acc: np.ndarray, cov: np.ndarray, k: int, rng: np.random.Generator
+) -> SyntheticVotes:
+    n, m = y.shape[0], acc.shape[0]
+    target = np.arange(m) % k
+    off_target = cov * (1 - acc) / ((k - 1) * acc)
+    rates = np.zeros((m, k, k))
+    L = np.empty((n, m), dtype=np.int8)
+    for j in range(m):
+        rates[j, target[j], :] = off_target[j]
+        rates[j, target[j], target[j]] = cov[j]
+        rate = np.where(y == target[j], cov[j], off_target[j]).astype(np.float32)
+        L[:, j] = np.where(rng.random(n, dtype=np.float32) < rate, target[j], -1)
+    voted = L != -1
+    n_voted = voted.sum(axis=0)
+    realised = (y[:, None] == L).sum(axis=0) / np.maximum(n_voted, 1)
+    return SyntheticVotes(
+        L=L,
+        y=y.astype(np.int64),
+        accuracies=realised,
+        design_accuracies=acc,
+        coverages=n_voted / n,
+        k=k,
+        vote_rates=rates,
+    )
+
+
 def make_label_matrix(
     *,
     n: int = 100_000,
@@ -86,9 +123,11 @@ def make_label_matrix(
     correlated: bool = False,
     n_copies: int | None = None,
     copy_rate: float = 0.9,
+    one_sided: bool = False,
+    class_prior: tuple[float, ...] | None = None,
     seed: int = 0,
 ) -> SyntheticVotes:
-    """Generate votes of ``m`` labelers on ``n`` items with ``k`` balanced classes.
+    """Generate votes of ``m`` labelers on ``n`` items with ``k`` classes (balanced by default).
 
     Parameters
     ----------
@@ -102,6 +141,12 @@ def make_label_matrix(
     n_copies : int, optional
     copy_rate : float
         Share of items on which a copy repeats its original's vote.
+    one_sided : bool
+        Each labeler votes only class ``j % k``: on a share ``coverage`` of that class's
+        items and on a share ``coverage * (1 - accuracy) / ((k - 1) * accuracy)`` of the
+        others (cannot be combined with ``correlated``).
+    class_prior : tuple of k floats, optional
+        Class balance (default: uniform).
     seed : int
 
     Returns
@@ -110,10 +155,20 @@ def make_label_matrix(
     """
     if k < 2 or m < 1 or n < 1:
         raise ValueError(f"need n >= 1, m >= 1 and k >= 2, got n={n}, m={m}, k={k}")
+    if one_sided and correlated:
+        raise ValueError("one_sided and correlated cannot be combined")
     rng = np.random.default_rng(seed)
-    y = rng.integers(0, k, size=n, dtype=np.int8)
+    if class_prior is None:
+        y = rng.integers(0, k, size=n, dtype=np.int8)
+    else:
+        prior = np.asarray(class_prior, dtype=np.float64)
+        if prior.shape != (k,) or np.any(prior <= 0) or not np.isclose(prior.sum(), 1.0):
+            raise ValueError(f"class_prior must be {k} positive shares summing to 1, got {prior}")
+        y = rng.choice(k, size=n, p=prior).astype(np.int8)
     acc = rng.uniform(*accuracy_range, size=m)
     cov = rng.uniform(*coverage_range, size=m)
+    if one_sided:
+        return _one_sided_votes(y, acc, cov, k, rng)
     copies: dict[int, int] = {}
     if correlated:
         c = max(1, m // 5) if n_copies is None else n_copies

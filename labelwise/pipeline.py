@@ -79,7 +79,7 @@ def label_table(
         The classes (a label space names them).
     model : str
         ``"auto"`` chooses on a gold dev set (majority vote unless a label model beats it),
-        or one of the registered names (``mv``, ``wv``, ``ds``, ``snorkel``).
+        or one of the registered names (``mv``, ``wv``, ``ds``, ``snorkel``, ``triplet``).
     gold : array-like of shape (n,), optional
         Gold classes (names when ``label_space`` is given); ``None``/``-1`` where unknown.
         ``dev_size`` random gold rows choose the model; the other gold rows only measure.

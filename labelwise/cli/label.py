@@ -23,7 +23,7 @@ def label_command(
         "auto",
         "--model",
         "-m",
-        help="Label model: auto (choose on gold, majority vote unless beaten), mv, wv, ds, snorkel.",
+        help="Label model: auto (choose on gold, majority vote unless beaten), mv, wv, ds, snorkel (MeTaL-style), triplet.",
     ),
     gold: str | None = typer.Option(
         None, "--gold", help="Column with gold labels (default: GOLD in the rules file)."

@@ -6,7 +6,10 @@ Every model reads a label matrix ``L`` of shape ``(n, m)`` (votes in ``-1..k-1``
 
 * :class:`MajorityVote` and :class:`WeightedVote` count votes;
 * :class:`DawidSkene` fits a confusion matrix per labeler by EM;
-* :class:`TripletModel` is a Snorkel-style model fitted in closed form from agreements;
+* :class:`MetalModel` (registry name ``"snorkel"``) is a Snorkel/MeTaL-style model fitted
+  by matrix completion on co-vote moments; it handles rules that only vote one class;
+* :class:`TripletModel` (``"triplet"``) is a one-coin model fitted in closed form from
+  agreements;
 * :func:`select_label_model` picks one on a gold dev set, defaulting to majority vote.
 
 Example
@@ -36,6 +39,14 @@ from labelwise.models.majority import (
     majority_vote,
     majority_vote_proba,
 )
+from labelwise.models.metal import (
+    MetalFit,
+    MetalModel,
+    covote_moments,
+    fit_metal,
+    fit_metal_mu,
+    metal_log_weights,
+)
 from labelwise.models.multilabel import (
     MultiLabelModel,
     check_multilabel_votes,
@@ -54,6 +65,8 @@ __all__ = [
     "HierarchicalLabelModel",
     "LabelModel",
     "MajorityVote",
+    "MetalFit",
+    "MetalModel",
     "MultiLabelModel",
     "NotFittedError",
     "Taxonomy",
@@ -65,11 +78,15 @@ __all__ = [
     "check_gold_labels",
     "check_label_matrix",
     "check_multilabel_votes",
+    "covote_moments",
     "fit_dawid_skene",
+    "fit_metal",
+    "fit_metal_mu",
     "fit_triplet",
     "majority_vote",
     "majority_vote_proba",
     "make_label_model",
+    "metal_log_weights",
     "multilabel_from_label_matrix",
     "multilabel_votes",
     "onehot_votes",

@@ -1,4 +1,4 @@
-"""Label models by name, for the CLI (``--model mv|wv|ds|snorkel``) and configuration."""
+"""Label models by name, for the CLI (``--model mv|wv|ds|snorkel|triplet``) and configuration."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from labelwise.errors import LabelwiseError
 from labelwise.models.base import LabelModel
 from labelwise.models.dawid_skene import DawidSkene
 from labelwise.models.majority import MajorityVote, WeightedVote
+from labelwise.models.metal import MetalModel
 from labelwise.models.triplet import TripletModel
 
 __all__ = ["MODELS", "make_label_model"]
@@ -16,7 +17,8 @@ MODELS: dict[str, type[LabelModel]] = {
     "mv": MajorityVote,
     "wv": WeightedVote,
     "ds": DawidSkene,
-    "snorkel": TripletModel,
+    "snorkel": MetalModel,
+    "triplet": TripletModel,
 }
 
 
@@ -27,7 +29,7 @@ def make_label_model(
 
     Parameters
     ----------
-    name : {"mv", "wv", "ds", "snorkel"}
+    name : {"mv", "wv", "ds", "snorkel", "triplet"}
     cardinality : int, optional
         Number of classes ``k``.
     seed : int, optional

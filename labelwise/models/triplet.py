@@ -305,7 +305,7 @@ class TripletModel(LabelModel):
     True
     """
 
-    name = "snorkel"
+    name = "triplet"
 
     def __init__(
         self,

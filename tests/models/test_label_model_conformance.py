@@ -11,7 +11,7 @@ from labelwise.models import MODELS, LabelModel, MajorityVote, NotFittedError, m
 
 NAMES = sorted(MODELS)
 # Models whose accuracies_ estimate the true accuracies without gold labels.
-UNSUPERVISED_ESTIMATORS = ["ds", "snorkel"]
+UNSUPERVISED_ESTIMATORS = ["ds", "snorkel", "triplet"]
 
 
 @pytest.fixture(params=[2, 4], ids=["k2", "k4"])

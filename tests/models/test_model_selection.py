@@ -11,6 +11,7 @@ from labelwise.models import (
     MODELS,
     DawidSkene,
     MajorityVote,
+    MetalModel,
     TripletModel,
     make_label_model,
     select_label_model,
@@ -77,8 +78,10 @@ def test_scoring_helpers():
 
 
 def test_registry_and_factory():
-    assert set(MODELS) == {"mv", "wv", "ds", "snorkel"}
-    assert MODELS["snorkel"] is TripletModel
+    assert set(MODELS) == {"mv", "wv", "ds", "snorkel", "triplet"}
+    assert MODELS["snorkel"] is MetalModel
+    assert MODELS["triplet"] is TripletModel
+    assert {name: cls.name for name, cls in MODELS.items()} == {n: n for n in MODELS}
     model = make_label_model("DS", cardinality=4, seed=1)
     assert isinstance(model, DawidSkene) and model.cardinality == 4 and model.seed == 1
     with pytest.raises(LabelwiseError, match="select_label_model"):
