@@ -9,7 +9,7 @@ Run it::
 
     .venv/bin/python examples/sms_spam_labeling.py                 # all 5,574 messages
     .venv/bin/python examples/sms_spam_labeling.py --subset 600    # a quick look
-    .venv/bin/python examples/sms_spam_labeling.py --results bench/RESULTS_text.md
+    .venv/bin/python examples/sms_spam_labeling.py --results /tmp/sms_results.md
 
 The first full run embeds every message (a few minutes on a laptop CPU); the embeddings are
 cached (``--cache``), so later runs take seconds.
@@ -315,7 +315,7 @@ def effect_table(models: Any) -> Any:
 
 
 def results_markdown(res: dict[str, Any], command: str) -> str:
-    """The numbers as Markdown, for bench/RESULTS_text.md."""
+    """The numbers as Markdown, for the text section of bench/RESULTS.md."""
     lab = res["labelers"].reset_index()
     cols = [
         "labeler",
