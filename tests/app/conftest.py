@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 # Cheap Argon2 parameters: the suite creates many users (never set this in production).
 os.environ.setdefault("LABELWISE_ARGON2_FAST", "1")
 
-from app_testkit import PASSWORDS, ROLES, Live, start_server
+from app_testkit import ARGS, CHROMIUM, PASSWORDS, ROLES, Live, start_server
 
 from labelwise.app import Store
 
@@ -32,3 +32,14 @@ def live(tmp_path: Path) -> Iterator[Live]:
         server.should_exit = True
         thread.join(timeout=10)
         store.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module (Playwright, no downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

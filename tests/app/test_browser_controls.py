@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_testkit import ARGS, CHROMIUM, login, make_images, shot
+from app_testkit import CHROMIUM, login, make_images, shot
 
 from labelwise.app import import_path
 from labelwise.formats import Item
@@ -21,16 +21,6 @@ pytestmark = [
         not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 from app_testkit import (
-    ARGS,
     BOX_CONFIG,
     CHROMIUM,
     NER_CONFIG,
@@ -34,16 +33,6 @@ pytestmark = [
         not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"
     ),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
