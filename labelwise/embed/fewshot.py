@@ -62,6 +62,39 @@ def infer_label_space(y: Sequence[Any]) -> LabelSpace:
     return LabelSpace.from_values(values)
 
 
+def labeled_training_set(
+    texts: Any, y: Any, label_space: Any, *, purpose: str
+) -> tuple[Any, LabelSpace, np.ndarray, np.ndarray, np.ndarray]:
+    """Prepare labeled texts for training a text labeler.
+
+    Returns ``(prepared_texts, space, gold, keep, classes)``: ``gold`` holds class indices
+    (ABSTAIN for unlabeled rows), ``keep`` marks non-blank labeled rows and ``classes``
+    the distinct classes among them (at least two, else a clear error naming ``purpose``).
+    """
+    from labelwise.text.clean import prepare_texts
+
+    p = prepare_texts(texts, name="texts", non_string="coerce")
+    y_list = y.tolist() if hasattr(y, "tolist") else list(y)
+    if len(y_list) != len(p):
+        raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
+    if label_space is None:
+        space = infer_label_space(y_list)
+    elif isinstance(label_space, LabelSpace):
+        space = label_space
+    else:
+        space = LabelSpace(list(label_space))
+    gold = label_names_to_ints(y_list, space, what="y")
+    keep = p.valid & (gold != ABSTAIN)
+    classes = np.unique(gold[keep])
+    if classes.size < 2:
+        seen = [space.name(int(c)) for c in classes]
+        raise LabelwiseError(
+            f"{purpose} needs examples of at least 2 classes; the usable examples "
+            f"({int(keep.sum())} non-blank, labeled) cover {seen or 'none'}"
+        )
+    return p, space, gold, keep, classes
+
+
 class FewShotLabeler(ScoringLabeler):
     """Label texts from a few labeled examples per class (nearest centroid or logistic).
 
@@ -152,27 +185,9 @@ class FewShotLabeler(ScoringLabeler):
         -------
         self
         """
-        from labelwise.text.clean import prepare_texts
-
-        p = prepare_texts(texts, name="texts", non_string="coerce")
-        y_list = y.tolist() if hasattr(y, "tolist") else list(y)
-        if len(y_list) != len(p):
-            raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
-        if self.label_space is None:
-            space = infer_label_space(y_list)
-        elif isinstance(self.label_space, LabelSpace):
-            space = self.label_space
-        else:
-            space = LabelSpace(list(self.label_space))
-        gold = label_names_to_ints(y_list, space, what="y")
-        keep = p.valid & (gold != ABSTAIN)
-        classes = np.unique(gold[keep])
-        if classes.size < 2:
-            seen = [space.name(int(c)) for c in classes]
-            raise LabelwiseError(
-                f"few-shot labeling needs examples of at least 2 classes; the usable examples "
-                f"({int(keep.sum())} non-blank, labeled) cover {seen or 'none'}"
-            )
+        p, space, gold, keep, classes = labeled_training_set(
+            texts, y, self.label_space, purpose="few-shot labeling"
+        )
         idx = np.flatnonzero(keep)
         vecs = self._get_embedder().embed([p.texts[i] for i in idx])
         yk = gold[idx]

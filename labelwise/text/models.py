@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.embed.fewshot import infer_label_space
+from labelwise.embed.fewshot import infer_label_space, labeled_training_set
 from labelwise.embed.labeler import ScoringLabeler
 from labelwise.embed.votes import label_names_to_ints
 from labelwise.errors import LabelwiseError
@@ -405,24 +405,9 @@ class TfidfLogisticLabeler(ScoringLabeler):
 
         from labelwise.text.clean import prepare_texts
 
-        p = prepare_texts(texts, name="texts", non_string="coerce")
-        y_list = y.tolist() if hasattr(y, "tolist") else list(y)
-        if len(y_list) != len(p):
-            raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
-        if self.label_space is None:
-            space = infer_label_space(y_list)
-        elif isinstance(self.label_space, LabelSpace):
-            space = self.label_space
-        else:
-            space = LabelSpace(list(self.label_space))
-        gold = label_names_to_ints(y_list, space, what="y")
-        keep = p.valid & (gold != ABSTAIN)
-        classes = np.unique(gold[keep])
-        if classes.size < 2:
-            raise LabelwiseError(
-                f"training needs labeled examples of at least 2 classes; got "
-                f"{[space.name(int(c)) for c in classes] or 'none'}"
-            )
+        p, space, gold, keep, classes = labeled_training_set(
+            texts, y, self.label_space, purpose="training"
+        )
         train = [p.texts[i] for i in np.flatnonzero(keep)]
         vec = make_tfidf(
             max_features=self.max_features,
