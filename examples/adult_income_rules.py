@@ -32,6 +32,7 @@ def run(
     from labelwise.io import read_table
     from labelwise.labeling import ABSTAIN, LFApplier, load_rules
     from labelwise.models import MODELS, make_label_model, select_label_model
+    from labelwise.pipeline import accuracy_summary
 
     rules = load_rules(sample_rules_path())
     df = read_table(data, na_values=rules.na_values)
@@ -45,14 +46,7 @@ def run(
     test = ~gold
 
     def row(name: str, pred: np.ndarray) -> dict[str, Any]:
-        p, t = pred[test], y[test]
-        voted = p != ABSTAIN
-        return {
-            "method": name,
-            "coverage": float(voted.mean()),
-            "accuracy_on_covered": float(np.mean(p[voted] == t[voted])),
-            "accuracy_all": float(np.mean(p == t)),
-        }
+        return accuracy_summary(name, np.asarray(pred)[test], y[test])
 
     results = []
     with warnings.catch_warnings():

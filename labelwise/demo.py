@@ -37,9 +37,9 @@ class DemoResult:
 def run_demo(out_dir: str | Path, *, seed: int = 0, dev_size: int = 200) -> DemoResult:
     """Run the demo and write its outputs to ``out_dir``."""
     from labelwise.io import read_table, write_table
-    from labelwise.labeling import ABSTAIN, load_rules
+    from labelwise.labeling import load_rules
     from labelwise.models import MODELS, make_label_model
-    from labelwise.pipeline import label_table, labeled_frame
+    from labelwise.pipeline import accuracy_summary, label_table, labeled_frame
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -74,15 +74,14 @@ def run_demo(out_dir: str | Path, *, seed: int = 0, dev_size: int = 200) -> Demo
             if note not in run.notes:
                 run.notes.append(note)
         pred = np.asarray(model.predict(V)).astype(np.int64)
-        cov = pred[held] != ABSTAIN
+        summary = accuracy_summary(name, pred[held], y[held])
         comparison.append(
             {
                 "model": name,
                 "class": type(model).__name__,
-                "coverage": float(cov.mean()),
-                "accuracy_on_covered": float(np.mean(pred[held][cov] == y[held][cov])),
-                # Abstentions (no vote, or a tie under majority vote) count as wrong here.
-                "accuracy_all": float(np.mean(pred[held] == y[held])),
+                "coverage": summary["coverage"],
+                "accuracy_on_covered": summary["accuracy_on_covered"],
+                "accuracy_all": summary["accuracy_all"],
                 "chosen": type(model).__name__ == run.model_name,
             }
         )

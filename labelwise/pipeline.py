@@ -16,7 +16,7 @@ from labelwise.errors import DataError
 from labelwise.labeling import ABSTAIN, DaskLFApplier, LabelMatrix, LabelSpace, LFApplier
 from labelwise.labeling.analysis import check_gold, lf_summary
 
-__all__ = ["LabelingRun", "label_table", "labeled_frame", "output_columns"]
+__all__ = ["LabelingRun", "accuracy_summary", "label_table", "labeled_frame", "output_columns"]
 
 
 @dataclass
@@ -40,7 +40,16 @@ def _class_names(run_space: LabelSpace | None, k: int) -> list[str]:
     return run_space.names if run_space is not None else [str(c) for c in range(k)]
 
 
-def _accuracy_row(name: str, pred: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+def accuracy_summary(name: str, pred: Any, y: Any) -> dict[str, Any]:
+    """Coverage and accuracy of predictions ``pred`` against gold ``y`` (same length).
+
+    ``accuracy_on_covered`` scores the items with a prediction; ``accuracy_all`` counts an
+    abstention (no vote, or a tie left unbroken) as wrong.
+
+    >>> accuracy_summary("mv", np.array([0, 1, -1]), np.array([0, 0, 1]))["accuracy_all"]
+    0.3333333333333333
+    """
+    pred, y = np.asarray(pred), np.asarray(y)
     covered = pred != ABSTAIN
     n = len(y)
     acc_cov = float(np.mean(pred[covered] == y[covered])) if covered.any() else float("nan")
@@ -132,9 +141,9 @@ def label_table(
         if held_out.any():
             mv = MajorityVote(cardinality=k).fit(V)
             mv_pred = np.asarray(mv.predict(V)).astype(np.int64)
-            evaluation.append(_accuracy_row("majority vote", mv_pred[held_out], y[held_out]))
+            evaluation.append(accuracy_summary("majority vote", mv_pred[held_out], y[held_out]))
             evaluation.append(
-                _accuracy_row(f"{model_name} (chosen)", labels[held_out], y[held_out])
+                accuracy_summary(f"{model_name} (chosen)", labels[held_out], y[held_out])
             )
     return LabelingRun(
         L=L,
