@@ -70,34 +70,58 @@ def lf_conflicts(L: Any) -> np.ndarray:
 
 
 def check_gold(
-    y: Any, n: int, *, cardinality: int | None = None, label_space: Any = None
+    y: Any,
+    n: int,
+    *,
+    cardinality: int | None = None,
+    label_space: Any = None,
+    name: str = "gold labels",
+    allow_unknown: bool = True,
 ) -> np.ndarray:
-    """Validate gold labels: length ``n``, classes in ``0..k-1`` (``-1`` = unknown)."""
+    """Validate gold labels: one class in ``0..k-1`` per item, as an int64 array.
+
+    With ``allow_unknown`` (default) ``-1`` (and NaN/``None``) marks items without gold;
+    otherwise every item needs a class. Class names are encoded through ``label_space``.
+
+    >>> check_gold([0, 1, -1], 3, cardinality=2).tolist()
+    [0, 1, -1]
+    """
     if label_space is not None:
-        arr = label_space.encode(list(y), what="gold labels")
+        arr = label_space.encode(list(y), what=name)
         cardinality = label_space.k
     else:
         arr = np.asarray(y)
-        if arr.dtype.kind not in "iu":
-            if arr.dtype.kind == "f" and np.all(
-                arr[np.isfinite(arr)] == np.round(arr[np.isfinite(arr)])
-            ):
-                arr = np.where(np.isfinite(arr), arr, -1).astype(np.int64)
-            else:
-                raise LabelSpaceError(
-                    f"gold labels have dtype {arr.dtype}; expected integer classes. Encode class "
-                    "names with LabelSpace(names).encode(y) or pass label_space="
-                )
-    arr = arr.reshape(-1)
+        if arr.ndim == 2 and 1 in arr.shape:
+            arr = arr.reshape(-1)
+        if arr.ndim != 1:
+            raise LabelSpaceError(f"{name} must be 1-D (one class per item), got shape {arr.shape}")
+        if arr.dtype.kind == "f":
+            finite = np.isfinite(arr)
+            if np.all(arr[finite] == np.round(arr[finite])):
+                arr = np.where(finite, arr, ABSTAIN).astype(np.int64)
+        if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
+            raise LabelSpaceError(
+                f"{name} have dtype {arr.dtype}; expected integer classes. Encode class "
+                "names with LabelSpace(names).encode(y) or pass label_space="
+            )
     if len(arr) != n:
         raise LabelSpaceError(
-            f"gold labels have length {len(arr)} but the label matrix has {n} rows; "
-            "pass one gold label per item (-1 where unknown)"
+            f"{name} has {len(arr)} labels but its label matrix has {n} rows; pass one gold "
+            "class per row, in the same order" + (" (-1 where unknown)" if allow_unknown else "")
         )
-    if cardinality is not None and arr.size and (arr.min() < -1 or arr.max() >= cardinality):
-        bad = arr[(arr < -1) | (arr >= cardinality)][0]
+    lowest = ABSTAIN if allow_unknown else 0
+    too_big = (arr >= cardinality) if cardinality is not None else np.zeros(len(arr), bool)
+    bad = np.flatnonzero((arr < lowest) | too_big)
+    if bad.size:
+        i = int(bad[0])
+        classes = f"0..{cardinality - 1}" if cardinality is not None else "0..k-1"
+        if arr[i] == ABSTAIN and not allow_unknown:
+            hint = "drop the rows without a gold label first"
+        else:
+            hint = f"classes are {classes}" + (", -1 where unknown" if allow_unknown else "")
         raise LabelSpaceError(
-            f"gold label {bad} is outside 0..{cardinality - 1} (use -1 for unknown gold)"
+            f"{name}[{i}] = {arr[i]} is not a class of this problem ({bad.size} such labels); "
+            f"{hint}"
         )
     return arr.astype(np.int64)
 

@@ -144,7 +144,7 @@ def check_label_matrix(
 
 
 def check_gold_labels(y: Any, *, n_items: int, cardinality: int, name: str = "y_dev") -> np.ndarray:
-    """Validate gold labels: one integer class in ``0..k-1`` per item.
+    """Validate gold labels: one integer class in ``0..k-1`` per item (no unknowns).
 
     Returns
     -------
@@ -155,36 +155,9 @@ def check_gold_labels(y: Any, *, n_items: int, cardinality: int, name: str = "y_
     >>> check_gold_labels([0, 1, 1], n_items=3, cardinality=2).tolist()
     [0, 1, 1]
     """
-    arr = np.asarray(y)
-    if arr.ndim != 1:
-        arr = arr.reshape(-1) if arr.ndim == 2 and 1 in arr.shape else arr
-    if arr.ndim != 1:
-        raise LabelwiseError(f"{name} must be 1-D (one class per item), got shape {arr.shape}")
-    if arr.shape[0] != n_items:
-        raise LabelwiseError(
-            f"{name} has {arr.shape[0]} labels but its label matrix has {n_items} rows; "
-            "pass one gold class per row, in the same order"
-        )
-    if arr.dtype.kind == "f" and arr.size and np.all(arr == np.round(arr)):
-        arr = arr.astype(np.int64)
-    if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:
-        raise LabelwiseError(
-            f"{name} has dtype {arr.dtype}; expected integer classes 0..{cardinality - 1}. "
-            "Encode class names with LabelSpace.encode first."
-        )
-    bad = np.flatnonzero((arr < 0) | (arr >= cardinality))
-    if bad.size:
-        i = int(bad[0])
-        hint = (
-            "drop the rows without a gold label first"
-            if arr[i] == ABSTAIN
-            else f"classes are 0..{cardinality - 1}"
-        )
-        raise LabelwiseError(
-            f"{name}[{i}] = {arr[i]} is not a class of this {cardinality}-class problem "
-            f"({bad.size} such labels); {hint}"
-        )
-    return arr.astype(np.int64)
+    from labelwise.labeling.analysis import check_gold
+
+    return check_gold(y, n_items, cardinality=cardinality, name=name, allow_unknown=False)
 
 
 def break_ties(

@@ -54,7 +54,7 @@ def test_unknown_gold_is_ignored_and_bad_gold_is_rejected():
     s = lf_summary(L, y)
     assert s["correct"].tolist() == [1, 1, 1]
     assert s["incorrect"].tolist() == [0, 0, 1]
-    with pytest.raises(LabelSpaceError, match="length 5 but the label matrix has 6 rows"):
+    with pytest.raises(LabelSpaceError, match="5 labels but its label matrix has 6 rows"):
         lf_summary(L, Y[:5])
     with pytest.raises(LabelSpaceError, match="dtype"):
         lf_summary(L, np.array(["x"] * 6))
