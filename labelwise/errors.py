@@ -15,6 +15,7 @@ __all__ = [
     "LabelSpaceError",
     "LabelwiseError",
     "MissingDependencyError",
+    "NotFittedError",
     "RuleError",
 ]
 
@@ -37,6 +38,10 @@ class LabelMatrixError(LabelwiseError):
 
 class DataError(LabelwiseError):
     """A data file or table that cannot be read or is unusable (empty, missing column)."""
+
+
+class NotFittedError(LabelwiseError, AttributeError):
+    """A labeler or label model was asked to label/predict before ``fit`` was called."""
 
 
 class MissingDependencyError(ImportError):

@@ -25,23 +25,34 @@ from labelwise.labeling.lf import (
     threshold,
     vectorized_labeling_function,
 )
-from labelwise.labeling.matrix import LabelMatrix
+from labelwise.labeling.matrix import LabelMatrix, hstack
 from labelwise.labeling.rules_file import load_rules
 from labelwise.labeling.space import ABSTAIN, LabelSpace, check_votes
+from labelwise.labeling.votes import (
+    BaseLabeler,
+    Labeler,
+    Votes,
+    register_labeler,
+    registered_labelers,
+)
 
 __all__ = [
     "ABSTAIN",
+    "BaseLabeler",
     "DaskLFApplier",
     "LFApplier",
     "LabelMatrix",
     "LabelSpace",
+    "Labeler",
     "LabelingFunction",
     "PandasLFApplier",
     "Row",
     "VectorizedLabelingFunction",
+    "Votes",
     "as_labeling_function",
     "as_labeling_functions",
     "check_votes",
+    "hstack",
     "in_range",
     "is_in",
     "keyword",
@@ -54,6 +65,8 @@ __all__ = [
     "lf_summary",
     "load_rules",
     "regex",
+    "register_labeler",
+    "registered_labelers",
     "threshold",
     "vectorized_labeling_function",
 ]

@@ -12,7 +12,7 @@ import numpy as np
 from labelwise.errors import LabelMatrixError
 from labelwise.labeling.space import ABSTAIN, LabelSpace, check_votes, smallest_int_dtype
 
-__all__ = ["LabelMatrix"]
+__all__ = ["LabelMatrix", "hstack"]
 
 _META_KEY = b"labelwise.label_matrix"
 
@@ -128,6 +128,46 @@ class LabelMatrix:
         return float(np.mean((self.values != ABSTAIN).any(axis=1)))
 
     # ------------------------------------------------------------------ combining
+    @classmethod
+    def from_votes(cls, votes: Sequence[Any], *, index: Sequence[Any] | None = None) -> LabelMatrix:
+        """One column per :class:`~labelwise.labeling.Votes`, in order (same items, same space).
+
+        Examples
+        --------
+        >>> from labelwise.labeling import Votes
+        >>> LabelMatrix.from_votes([Votes("a", [0, 1]), Votes("b", [-1, 1])]).values.tolist()
+        [[0, -1], [1, 1]]
+        """
+        votes = list(votes)
+        if not votes:
+            raise LabelMatrixError("from_votes needs at least one Votes column")
+        first = votes[0]
+        for v in votes[1:]:
+            if len(v) != len(first):
+                raise LabelMatrixError(
+                    f"labeler {v.name!r} voted on {len(v)} items but {first.name!r} on "
+                    f"{len(first)}; label the same items with every labeler"
+                )
+            if (
+                v.label_space is not None
+                and first.label_space is not None
+                and v.label_space != first.label_space
+            ):
+                raise LabelMatrixError(
+                    f"labeler {v.name!r} uses classes {v.label_space.names} but "
+                    f"{first.name!r} uses {first.label_space.names}; use one label space"
+                )
+        space = next((v.label_space for v in votes if v.label_space is not None), None)
+        k = space.k if space is not None else max(v.k for v in votes)
+        return cls(
+            np.column_stack([v.votes for v in votes]),
+            names=[v.name for v in votes],
+            cardinality=None if space is not None else k,
+            provenance={v.name: v.column_provenance() for v in votes},
+            index=index,
+            label_space=space,
+        )
+
     def hstack(self, other: LabelMatrix) -> LabelMatrix:
         """Columns of ``self`` then ``other`` (same items, same cardinality)."""
         if other.n_items != self.n_items:
@@ -162,6 +202,16 @@ class LabelMatrix:
             index=self.index,
             label_space=self.label_space,
         )
+
+    @staticmethod
+    def concat(matrices: Sequence[LabelMatrix]) -> LabelMatrix:
+        """Columns of every matrix, left to right (see :func:`labelwise.labeling.hstack`)."""
+        if not matrices:
+            raise LabelMatrixError("hstack needs at least one label matrix")
+        out = matrices[0]
+        for m in matrices[1:]:
+            out = out.hstack(m)
+        return out
 
     # ------------------------------------------------------------------ conversions
     def to_numpy(self) -> np.ndarray:
@@ -243,3 +293,18 @@ class LabelMatrix:
             index=index,
             label_space=LabelSpace(classes) if classes else None,
         )
+
+
+def hstack(columns: Sequence[Any]) -> LabelMatrix:
+    """Join label matrices and :class:`~labelwise.labeling.Votes` columns left to right.
+
+    Examples
+    --------
+    >>> from labelwise.labeling import Votes
+    >>> hstack([LabelMatrix([[0], [1]], names=["a"]), Votes("b", [1, -1])]).names
+    ['a', 'b']
+    """
+    from labelwise.labeling.votes import Votes
+
+    mats = [c.to_label_matrix() if isinstance(c, Votes) else c for c in columns]
+    return LabelMatrix.concat(mats)

@@ -15,7 +15,7 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 
-from labelwise.errors import LabelMatrixError, LabelwiseError
+from labelwise.errors import LabelMatrixError, LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, check_votes
 from labelwise.models.patterns import VoteTable
 
@@ -50,10 +50,6 @@ def single_threaded_blas() -> Iterator[None]:
         return
     with threadpool_limits(1, user_api="blas"):
         yield
-
-
-class NotFittedError(LabelwiseError, AttributeError):
-    """A model was asked to predict before :meth:`LabelModel.fit` was called."""
 
 
 def _check_cardinality(cardinality: int | None, *, allow_none: bool = True) -> int | None:
