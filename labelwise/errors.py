@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "DataError",
+    "GeometryError",
     "LabelMatrixError",
     "LabelSpaceError",
     "LabelwiseError",
@@ -42,6 +43,14 @@ class DataError(LabelwiseError):
 
 class NotFittedError(LabelwiseError, AttributeError):
     """A labeler or label model was asked to label/predict before ``fit`` was called."""
+
+
+class GeometryError(DataError):
+    """A malformed box, polygon or conversion request.
+
+    A :class:`~labelwise.errors.DataError`, so the box helpers of :mod:`labelwise.formats`
+    (built on :mod:`labelwise.geometry`) raise one kind of error for bad boxes.
+    """
 
 
 class MissingDependencyError(ImportError):

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError
-from labelwise.image.geometry import box_iou as _xyxy_iou
-from labelwise.image.geometry import clip_boxes, convert_boxes, polygon_to_box
-from labelwise.image.geometry import polygon_area as _polygon_area
+from labelwise.geometry import box_iou as _xyxy_iou
+from labelwise.geometry import clip_boxes, convert_boxes, polygon_to_box
+from labelwise.geometry import polygon_area as _polygon_area
 
 __all__ = [
     "box_area",

@@ -10,6 +10,27 @@ Pixels are ``uint8`` RGB arrays of shape ``(h, w, 3)`` throughout; boxes are pix
 
 from __future__ import annotations
 
+from labelwise.geometry import (
+    BOX_FORMATS,
+    Box,
+    Polygon,
+    box_area,
+    box_contains,
+    box_iou,
+    box_to_polygon,
+    clip_boxes,
+    convert_boxes,
+    find_degenerate_boxes,
+    find_out_of_range_boxes,
+    non_max_suppression,
+    point_in_polygon,
+    polygon_area,
+    polygon_contains,
+    polygon_iou,
+    polygon_perimeter,
+    polygon_to_box,
+    polyline_length,
+)
 from labelwise.image.augment import (
     PRESETS,
     AugmentResult,
@@ -84,27 +105,6 @@ from labelwise.image.formats import (
     write_coco,
     write_voc,
     write_yolo,
-)
-from labelwise.image.geometry import (
-    BOX_FORMATS,
-    Box,
-    Polygon,
-    box_area,
-    box_contains,
-    box_iou,
-    box_to_polygon,
-    clip_boxes,
-    convert_boxes,
-    find_degenerate_boxes,
-    find_out_of_range_boxes,
-    non_max_suppression,
-    point_in_polygon,
-    polygon_area,
-    polygon_contains,
-    polygon_iou,
-    polygon_perimeter,
-    polygon_to_box,
-    polyline_length,
 )
 from labelwise.image.io import (
     IMAGE_SUFFIXES,

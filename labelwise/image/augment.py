@@ -253,8 +253,8 @@ def augment_images(
     import pandas as pd
     from PIL import Image
 
+    from labelwise.geometry import Box
     from labelwise.image.formats import AnnotationSet, BoxAnnotation, ImageAnnotation, write_yolo
-    from labelwise.image.geometry import Box
     from labelwise.image.io import ImageCollection, load_images
 
     if n_per_image < 0:

@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError, MissingDependencyError, require
-from labelwise.image.geometry import Box, non_max_suppression
+from labelwise.geometry import Box, non_max_suppression
 from labelwise.labeling.lf import VectorizedLabelingFunction
 from labelwise.labeling.space import ABSTAIN
 

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from labelwise.errors import DataError
+from labelwise.errors import DataError, GeometryError
 
 __all__ = ["AnnotationError", "GeometryError", "ImageReadError"]
-
-
-class GeometryError(DataError):
-    """A malformed box, polygon or conversion request.
-
-    A :class:`~labelwise.errors.DataError`, so the box helpers of :mod:`labelwise.formats`
-    (built on :mod:`labelwise.image.geometry`) raise one kind of error for bad boxes.
-    """
 
 
 class ImageReadError(DataError):

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 
+from labelwise.geometry import Box, polygon_to_box
 from labelwise.image.errors import AnnotationError
-from labelwise.image.geometry import Box, polygon_to_box
 from labelwise.image.io import IMAGE_SUFFIXES
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError, require
-from labelwise.image.geometry import Box, polygon_area
+from labelwise.geometry import Box, polygon_area
 
 __all__ = [
     "auto_boxes",
