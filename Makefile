@@ -6,7 +6,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 # Debian packages the tests use (installed only when running as root and missing).
-APT_PACKAGES ?= ffmpeg espeak-ng chromium
+APT_PACKAGES ?= ffmpeg espeak-ng chromium postgresql
 LINT_PATHS := $(wildcard labelwise tests bench examples)
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 
