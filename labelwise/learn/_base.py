@@ -16,6 +16,7 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes
 from labelwise.learn.features import (
     Categorical,
     FeaturePrep,
@@ -23,7 +24,7 @@ from labelwise.learn.features import (
     encode_targets,
     regression_targets,
 )
-from labelwise.learn.result import LabelerResult, RegressionResult
+from labelwise.learn.result import RegressionResult
 
 LabeledRows = Literal["crossfit", "given", "abstain"]
 
@@ -75,7 +76,7 @@ def numeric_targets(y: Any, n_rows: int) -> np.ndarray:
     return t
 
 
-def abstain_on(result: LabelerResult, rows: np.ndarray) -> LabelerResult:
+def abstain_on(result: Votes, rows: np.ndarray) -> Votes:
     """Make ``result`` abstain (votes and candidates) on ``rows``, in place."""
     result.votes[rows] = ABSTAIN
     assert result.candidates is not None
@@ -123,8 +124,12 @@ def regression_result(
     )
 
 
-class FeatureLabelerBase:
-    """What every feature-based labeler shares: its settings and the feature preparation."""
+class FeatureLabelerBase(BaseLabeler):
+    """What every feature-based labeler shares: its settings and the feature preparation.
+
+    A :class:`~labelwise.labeling.BaseLabeler`: ``label`` before ``fit`` raises
+    :class:`~labelwise.errors.NotFittedError`, and :meth:`as_lf` makes a labeling function.
+    """
 
     kind: str
     name: str
@@ -196,6 +201,7 @@ class ClassLabelerBase(FeatureLabelerBase):
         self._validate_labeled(n_labeled)
         self._fit_arrays(Xf, codes, self.label_space_.k)
         self.n_labeled_ = n_labeled
+        self._fitted = True
         return Xf, codes
 
     def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:
@@ -207,14 +213,13 @@ class ClassLabelerBase(FeatureLabelerBase):
         self._fit_all(X, y, label_space)
         return self
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes for the rows of ``X`` (no special handling of labeled rows)."""
-        if not hasattr(self, "label_space_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         best, conf, proba = self._predict_arrays(self.prep_.transform(X))
         return self._result(best, conf, proba)
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit, then label every row of ``X`` (labeled rows per ``labeled_rows``)."""
         check_labeled_rows(self.labeled_rows)
         Xf, codes = self._fit_all(X, y, label_space)
@@ -240,10 +245,18 @@ class ClassLabelerBase(FeatureLabelerBase):
         result = self._result(best, conf, proba)
         return abstain_on(result, labeled) if self.labeled_rows == "abstain" else result
 
-    def _result(self, best: np.ndarray, conf: np.ndarray, proba: np.ndarray) -> LabelerResult:
+    def _result(self, best: np.ndarray, conf: np.ndarray, proba: np.ndarray) -> Votes:
         votes = np.where(conf >= self.min_confidence, best, ABSTAIN)
         prov = self._provenance()
-        return LabelerResult(votes, conf, self.name, self.label_space_, proba, prov, best)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=best,
+        )
 
 
 class RegLabelerBase(FeatureLabelerBase):
@@ -272,6 +285,7 @@ class RegLabelerBase(FeatureLabelerBase):
         self._validate_labeled(len(labeled))
         self._fit_arrays(Xf, t)
         self.n_labeled_ = len(labeled)
+        self._fitted = True
         return Xf, t
 
     def fit(self, X: Any, y: Any) -> Any:
@@ -281,8 +295,7 @@ class RegLabelerBase(FeatureLabelerBase):
 
     def label(self, X: Any) -> RegressionResult:
         """Values for the rows of ``X``."""
-        if not hasattr(self, "target_scale_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         value, unc = self._predict_arrays(self.prep_.transform(X))
         return self._result(value, unc)
 

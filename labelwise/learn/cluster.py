@@ -19,6 +19,7 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import Votes
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -28,7 +29,7 @@ from labelwise.learn._base import (
     numeric_targets,
 )
 from labelwise.learn.features import Categorical, Scale
-from labelwise.learn.result import LabelerResult, RegressionResult
+from labelwise.learn.result import RegressionResult
 from labelwise.progress import progress
 
 __all__ = [
@@ -330,8 +331,7 @@ class _ClusterBase(FeatureLabelerBase):
 
     def predict_clusters(self, X: Any) -> np.ndarray:
         """Cluster id of each row of ``X`` (shape (n,))."""
-        if not hasattr(self, "kmeans_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return np.asarray(self.kmeans_.predict(self.prep_.transform(X)), dtype=np.int64)
 
     def plot_k_selection(self) -> Any:
@@ -448,13 +448,14 @@ class ClusterLabeler(_ClusterBase):
         np.add.at(counts, (self.clusters_[lab], codes[lab]), 1.0)
         self.cluster_counts_ = counts
         self.cluster_votes_, self.cluster_confidence_ = self._name_clusters(counts)
+        self._fitted = True
         return self
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes for the rows of ``X`` from the cluster each falls in."""
         return self._result(self.predict_clusters(X))
 
-    def _result(self, clusters: np.ndarray, votes: Any = None, conf: Any = None) -> LabelerResult:
+    def _result(self, clusters: np.ndarray, votes: Any = None, conf: Any = None) -> Votes:
         votes = self.cluster_votes_[clusters] if votes is None else votes
         conf = self.cluster_confidence_[clusters] if conf is None else conf
         candidates = np.asarray(votes).copy()
@@ -472,9 +473,17 @@ class ClusterLabeler(_ClusterBase):
             "labeled_rows": self.labeled_rows,
             "clusters_abstaining": int((self.cluster_votes_ == ABSTAIN).sum()),
         }
-        return LabelerResult(votes, conf, self.name, self.label_space_, proba, prov, candidates)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=candidates,
+        )
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit and vote on every row; labeled rows per ``labeled_rows``."""
         check_labeled_rows(self.labeled_rows)
         self.fit(X, y, label_space=label_space)
@@ -620,6 +629,7 @@ class ClusterRegressor(_ClusterBase):
         sq = np.bincount(self.clusters_[lab], weights=t[lab] ** 2, minlength=k)
         self._sums, self._sq = sums, sq
         self.cluster_means_, self.cluster_stds_ = self._summaries(self.cluster_n_, sums, sq)
+        self._fitted = True
         return self
 
     def _summaries(

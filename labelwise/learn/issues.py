@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import DataError, LabelwiseError
+from labelwise.errors import DataError, LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
 from labelwise.learn.features import Categorical, FeaturePrep, encode_targets
 
@@ -398,7 +398,7 @@ class LabelIssueFinder:
         import pandas as pd
 
         if not hasattr(self, "issues_"):
-            raise LabelwiseError("LabelIssueFinder is not fitted; call fit(X, y) first")
+            raise NotFittedError("LabelIssueFinder is not fitted; call fit(X, y) first")
         idx = self.issues_
         names = self.label_space_.names
         p = np.nan_to_num(self.proba_[idx])

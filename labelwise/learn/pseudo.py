@@ -18,8 +18,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import LabelwiseError
+from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import Votes
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -31,7 +32,7 @@ from labelwise.learn._base import (
     numeric_targets,
 )
 from labelwise.learn.features import Categorical, Scale
-from labelwise.learn.result import LabelerResult, RegressionResult
+from labelwise.learn.result import RegressionResult
 from labelwise.progress import progress
 
 __all__ = [
@@ -189,7 +190,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
         import pandas as pd
 
         if not hasattr(self, "rounds_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit first")
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit first")
         return pd.DataFrame(self.rounds_)
 
     def report(self, path: str | Path | None = None) -> Any:
@@ -455,12 +456,12 @@ class PseudoLabeler(_SelfTrainingBase):
             Xf, codes, train, self.eval_index_, self.label_space_.k
         )
         self.n_pseudo_ = int((self.pseudo_labels_ != ABSTAIN).sum())
+        self._fitted = True
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of shape (n, k) from the final model."""
-        if not hasattr(self, "estimator_"):
-            raise LabelwiseError("PseudoLabeler is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return self._proba(self.estimator_, self.prep_.transform(X))
 
     def _proba(self, model: Any, Xf: np.ndarray) -> np.ndarray:
@@ -473,12 +474,12 @@ class PseudoLabeler(_SelfTrainingBase):
             return float(self.min_confidence)
         return float(self.threshold) if self.threshold is not None else 0.0
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes of the final model for the rows of ``X``."""
         proba = self.predict_proba(X)
         return self._result(proba)
 
-    def _result(self, proba: np.ndarray) -> LabelerResult:
+    def _result(self, proba: np.ndarray) -> Votes:
         conf = proba.max(axis=1)
         votes = np.where(conf >= self._min_conf(), proba.argmax(axis=1), ABSTAIN)
         prov = {
@@ -492,11 +493,17 @@ class PseudoLabeler(_SelfTrainingBase):
             "labeled_rows": self.labeled_rows,
             "stop_reason": self.stop_reason_,
         }
-        return LabelerResult(
-            votes, conf, self.name, self.label_space_, proba, prov, proba.argmax(axis=1)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=proba.argmax(axis=1),
         )
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit, then vote on every row of ``X``; labeled rows per ``labeled_rows``."""
         check_labeled_rows(self.labeled_rows)
         self.fit(X, y, label_space=label_space)
@@ -730,16 +737,17 @@ class PseudoRegressor(_SelfTrainingBase):
             self.stop_reason_,
         ) = self._self_train(Xf, t, train, self.eval_index_)
         self.n_pseudo_ = int((~np.isnan(self.pseudo_targets_)).sum())
+        self._fitted = True
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted target of shape (n,) from the final model."""
-        if not hasattr(self, "estimator_"):
-            raise LabelwiseError("PseudoRegressor is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return np.asarray(self.estimator_.predict(self.prep_.transform(X)), dtype=np.float64)
 
     def label(self, X: Any) -> RegressionResult:
         """Values and confidences for the rows of ``X``."""
+        self.check_fitted()
         Xf = self.prep_.transform(X)
         return self._result(self.estimator_.predict(Xf), self._spread(self.members_, Xf))
 
