@@ -17,11 +17,11 @@ from typing import Any, Literal
 import numpy as np
 
 from labelwise.embed.base import Embedder
-from labelwise.embed.labeler import ScoringLabeler
-from labelwise.embed.votes import label_names_to_ints, softmax
 from labelwise.embed.zeroshot import cosine_scores
 from labelwise.errors import LabelwiseError
-from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.scoring import softmax
+from labelwise.labeling.space import LabelSpace
+from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["FewShotLabeler", "class_centroids", "infer_label_space"]
 
@@ -51,48 +51,6 @@ def class_centroids(vectors: np.ndarray, y: np.ndarray, classes: np.ndarray) -> 
     v = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
     out = np.stack([v[y == c].mean(axis=0) for c in classes])
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
-
-
-def infer_label_space(y: Sequence[Any]) -> LabelSpace:
-    """A label space from gold labels: sorted names, or ``"0".."k-1"`` for integers."""
-    values = [v for v in y if v is not None and v == v and v != ABSTAIN]
-    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        k = max(2, int(max(values)) + 1)
-        return LabelSpace([str(i) for i in range(k)])
-    return LabelSpace.from_values(values)
-
-
-def labeled_training_set(
-    texts: Any, y: Any, label_space: Any, *, purpose: str
-) -> tuple[Any, LabelSpace, np.ndarray, np.ndarray, np.ndarray]:
-    """Prepare labeled texts for training a text labeler.
-
-    Returns ``(prepared_texts, space, gold, keep, classes)``: ``gold`` holds class indices
-    (ABSTAIN for unlabeled rows), ``keep`` marks non-blank labeled rows and ``classes``
-    the distinct classes among them (at least two, else a clear error naming ``purpose``).
-    """
-    from labelwise.text.clean import prepare_texts
-
-    p = prepare_texts(texts, name="texts", non_string="coerce")
-    y_list = y.tolist() if hasattr(y, "tolist") else list(y)
-    if len(y_list) != len(p):
-        raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
-    if label_space is None:
-        space = infer_label_space(y_list)
-    elif isinstance(label_space, LabelSpace):
-        space = label_space
-    else:
-        space = LabelSpace(list(label_space))
-    gold = label_names_to_ints(y_list, space, what="y")
-    keep = p.valid & (gold != ABSTAIN)
-    classes = np.unique(gold[keep])
-    if classes.size < 2:
-        seen = [space.name(int(c)) for c in classes]
-        raise LabelwiseError(
-            f"{purpose} needs examples of at least 2 classes; the usable examples "
-            f"({int(keep.sum())} non-blank, labeled) cover {seen or 'none'}"
-        )
-    return p, space, gold, keep, classes
 
 
 class FewShotLabeler(ScoringLabeler):

@@ -7,7 +7,7 @@
 * :class:`TfidfLogisticLabeler` is a class-balanced logistic regression on TF-IDF features,
   trained on the few labeled texts there are; it votes where its probability is high.
 
-Both are :class:`~labelwise.embed.ScoringLabeler` subclasses, so they share the abstain
+Both are :class:`~labelwise.text.scoring.ScoringLabeler` subclasses, so they share the abstain
 thresholds, :meth:`label` (votes + confidences) and :meth:`as_lf` of the embedding labelers.
 """
 
@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.embed.fewshot import infer_label_space, labeled_training_set
-from labelwise.embed.labeler import ScoringLabeler
-from labelwise.embed.votes import label_names_to_ints
-from labelwise.errors import LabelwiseError
+from labelwise.errors import LabelwiseError, NotFittedError
+from labelwise.labeling.scoring import label_names_to_ints
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["TfidfKMeansLabeler", "TfidfLogisticLabeler", "cluster_top_terms", "make_tfidf"]
 
@@ -301,10 +300,8 @@ class TfidfKMeansLabeler(ScoringLabeler):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _ensure_ready(self) -> None:
+    def check_fitted(self) -> None:
         if not hasattr(self, "_cluster_proba"):
-            from labelwise.embed.labeler import NotFittedError
-
             raise NotFittedError(
                 f"TfidfKMeansLabeler {self.name!r} has no cluster-to-class mapping yet; call "
                 "fit(texts, y_seeds) or map_clusters(y_seeds)"
