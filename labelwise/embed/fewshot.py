@@ -21,6 +21,7 @@ from labelwise.embed.zeroshot import cosine_scores
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.scoring import softmax
 from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import register_labeler
 from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["FewShotLabeler", "class_centroids", "infer_label_space"]
@@ -182,3 +183,25 @@ class FewShotLabeler(ScoringLabeler):
             "n_examples": self.n_examples_,
             "embedding": dict(emb.last_stats_),
         }
+
+
+def _example_embedder() -> Embedder:
+    """The installed MiniLM without a disk cache, loaded once per process."""
+    global _EXAMPLE_EMBEDDER
+    if _EXAMPLE_EMBEDDER is None:
+        from labelwise.embed.sentence import MiniLMEmbedder
+
+        _EXAMPLE_EMBEDDER = MiniLMEmbedder(cache=None, progress=False)
+    return _EXAMPLE_EMBEDDER
+
+
+_EXAMPLE_EMBEDDER: Embedder | None = None
+_EXAMPLE_TEXTS = ["win a free prize now", "see you at lunch", "claim your cash", "running late"]
+
+
+def _fewshot_example() -> tuple[Any, Any, Any]:
+    lab = FewShotLabeler(embedder=_example_embedder())
+    return lab, list(_EXAMPLE_TEXTS), ["spam", "ham", "spam", None]
+
+
+register_labeler(example=_fewshot_example)(FewShotLabeler)

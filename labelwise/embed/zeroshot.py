@@ -24,6 +24,7 @@ from labelwise.embed.base import Embedder
 from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.scoring import resolve_label_space, softmax
 from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import register_labeler
 from labelwise.text.scoring import ScoringLabeler
 
 __all__ = ["ZeroShotLabeler", "cosine_scores", "parse_label_descriptions"]
@@ -290,3 +291,17 @@ class ZeroShotLabeler(ScoringLabeler):
             "calibrate": self.calibrate,
             "embedding": dict(emb.last_stats_),
         }
+
+
+def _zeroshot_example() -> tuple[Any, Any, Any]:
+    from labelwise.embed.fewshot import _EXAMPLE_TEXTS, _example_embedder
+
+    lab = ZeroShotLabeler(
+        {"spam": "a prize or a promotional offer", "ham": "a personal message to a friend"},
+        embedder=_example_embedder(),
+        calibrate=True,
+    )
+    return lab, list(_EXAMPLE_TEXTS), None
+
+
+register_labeler(example=_zeroshot_example)(ZeroShotLabeler)

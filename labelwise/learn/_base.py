@@ -124,6 +124,15 @@ def regression_result(
     )
 
 
+def tiny_example_data() -> tuple[np.ndarray, list[Any]]:
+    """Ten rows in two tight clusters, six labeled: the conformance suite's example data."""
+    X = np.array(
+        [[0.0, 0.0], [0.2, 0.1], [0.1, 0.3], [5.0, 5.0], [5.2, 5.1], [4.9, 5.3],
+         [0.3, 0.2], [5.1, 4.8], [0.05, 0.15], [5.3, 5.2]]
+    )  # fmt: skip
+    return X, ["a", "a", "a", "b", "b", "b", None, None, None, None]
+
+
 class FeatureLabelerBase(BaseLabeler):
     """What every feature-based labeler shares: its settings and the feature preparation.
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
-from labelwise.labeling.votes import Votes
+from labelwise.labeling.votes import Votes, register_labeler
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -27,6 +27,7 @@ from labelwise.learn._base import (
     class_targets,
     fill_labeled_targets,
     numeric_targets,
+    tiny_example_data,
 )
 from labelwise.learn.features import Categorical, Scale
 from labelwise.learn.result import RegressionResult
@@ -673,3 +674,11 @@ class ClusterRegressor(_ClusterBase):
             m, s = self._summaries(self.cluster_n_[c] - 1, self._sums[c] - t, self._sq[c] - t**2)
             value[lab], unc[lab] = m, s
         return self._result(value, unc)
+
+
+def _cluster_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return ClusterLabeler(k=2, random_state=0), X, y
+
+
+register_labeler(example=_cluster_example)(ClusterLabeler)

@@ -21,7 +21,8 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN
-from labelwise.learn._base import ClassLabelerBase, LabeledRows, RegLabelerBase
+from labelwise.labeling.votes import register_labeler
+from labelwise.learn._base import ClassLabelerBase, LabeledRows, RegLabelerBase, tiny_example_data
 from labelwise.learn.features import Categorical, Scale
 
 __all__ = [
@@ -469,3 +470,17 @@ class ClassStatisticsRegressor(RegLabelerBase):
         between = proba @ (means**2) - value**2
         within = proba @ np.nan_to_num(self.bin_stds_)
         return value, np.sqrt(np.maximum(between, 0.0)) + within
+
+
+def _nearest_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return NearestLabeledLabeler(k=2), X, y
+
+
+def _stats_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return ClassStatisticsLabeler(distance="diagonal"), X, y
+
+
+register_labeler(example=_nearest_example)(NearestLabeledLabeler)
+register_labeler(example=_stats_example)(ClassStatisticsLabeler)

@@ -20,7 +20,7 @@ import numpy as np
 
 from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
-from labelwise.labeling.votes import Votes
+from labelwise.labeling.votes import Votes, register_labeler
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -30,6 +30,7 @@ from labelwise.learn._base import (
     crossfit_folds,
     fill_labeled_targets,
     numeric_targets,
+    tiny_example_data,
 )
 from labelwise.learn.features import Categorical, Scale
 from labelwise.learn.result import RegressionResult
@@ -782,3 +783,11 @@ class PseudoRegressor(_SelfTrainingBase):
                 value[fold] = model.predict(Xf[fold])
                 unc[fold] = self._spread(members, Xf[fold])
         return self._result(value, unc)
+
+
+def _pseudo_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return PseudoLabeler(holdout=0.0, max_rounds=2, random_state=0), X, y
+
+
+register_labeler(example=_pseudo_example)(PseudoLabeler)

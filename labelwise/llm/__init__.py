@@ -155,9 +155,14 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'labelwise.llm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"labelwise.llm.{module}"), name)
-    globals()[name] = value
-    return value
+    mod = importlib.import_module(f"labelwise.llm.{module}")
+    # Bind every public name of that module now: importing a submodule sets the package
+    # attribute of the same name (``labelwise.llm.ask`` the module), which must not hide
+    # the public function ``ask``.
+    for other, where in _WHERE.items():
+        if where == module:
+            globals()[other] = getattr(mod, other)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -117,6 +117,13 @@ class ResponseCache:
         self.hits = 0
         self.misses = 0
 
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled cache reopens its file; an in-memory cache comes back empty.
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        type(self).__init__(self, state["path"])
+
     def get(self, key: str) -> ChatResult | None:
         """The cached result for ``key`` or ``None``."""
         with self._lock:

@@ -151,6 +151,17 @@ class LLMClient:
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles without its lock and in-flight events (re-created empty on unpickling).
+        state = dict(self.__dict__)
+        del state["_lock"], state["_inflight"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._inflight = {}
+
     def __repr__(self) -> str:
         return f"LLMClient({self.provider!r}, model={self.model!r}, cache={self.cache.path!r})"
 

@@ -21,6 +21,7 @@ import numpy as np
 from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.scoring import label_names_to_ints
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import register_labeler
 from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["TfidfKMeansLabeler", "TfidfLogisticLabeler", "cluster_top_terms", "make_tfidf"]
@@ -441,3 +442,27 @@ class TfidfLogisticLabeler(ScoringLabeler):
 
     def _provenance(self) -> dict[str, Any]:
         return {"n_examples": self.n_examples_, "C": self.C, "analyzer": self.analyzer}
+
+
+_EXAMPLE_TEXTS = [
+    "win a free prize now",
+    "claim your free cash prize",
+    "see you at lunch tomorrow",
+    "running late, see you soon",
+    "free prize waiting, claim now",
+    "lunch tomorrow at noon?",
+]
+_EXAMPLE_Y = ["spam", "spam", "ham", "ham", None, None]
+
+
+def _kmeans_example() -> tuple[Any, Any, Any]:
+    lab = TfidfKMeansLabeler(n_clusters=2, min_purity=0.5, stop_words=False, random_state=0)
+    return lab, list(_EXAMPLE_TEXTS), list(_EXAMPLE_Y)
+
+
+def _logistic_example() -> tuple[Any, Any, Any]:
+    return TfidfLogisticLabeler(stop_words=False), list(_EXAMPLE_TEXTS), list(_EXAMPLE_Y)
+
+
+register_labeler(example=_kmeans_example)(TfidfKMeansLabeler)
+register_labeler(example=_logistic_example)(TfidfLogisticLabeler)
