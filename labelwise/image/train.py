@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.errors import DataError, require
+from labelwise.errors import DataError, NotFittedError, require
 
 __all__ = [
     "CNNImageClassifier",
@@ -152,7 +152,7 @@ class SVMImageClassifier:
 
     def predict(self, images: Any) -> np.ndarray:
         if not hasattr(self, "model_"):
-            raise DataError("the classifier is not fitted; call fit() first")
+            raise NotFittedError("the classifier is not fitted; call fit() first")
         return np.asarray(self.model_.predict(self._x(images)), dtype=np.int64)
 
 
@@ -293,7 +293,7 @@ class CNNImageClassifier:
     def predict_proba(self, images: Any) -> np.ndarray:
         torch = require("torch", "image")
         if not hasattr(self, "net_"):
-            raise DataError("the classifier is not fitted; call fit() first")
+            raise NotFittedError("the classifier is not fitted; call fit() first")
         x = self._tensor(images)
         outs = []
         with self._threads(), torch.no_grad():
