@@ -116,3 +116,22 @@ def deprecated_class(
         "__module__": target.__module__,
     }
     return _DeprecatedClassMeta(old.rsplit(".", 1)[-1], (), ns)
+
+
+def moved_out_of_root(package: str, moved: dict[str, str]) -> Callable[[str], Any]:
+    """A module ``__getattr__`` for names moved out of ``package``'s root into submodules.
+
+    ``moved`` maps each old root name to the module that now holds it. Reading the name
+    from the root still works for one release, with a DeprecationWarning naming the new
+    import.
+    """
+    import importlib
+
+    def __getattr__(name: str) -> Any:
+        where = moved.get(name)
+        if where is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        warn_deprecated(f"{package}.{name}", f"{where}.{name}")
+        return getattr(importlib.import_module(where), name)
+
+    return __getattr__

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.embed.base import Embedder
 from labelwise.embed.zeroshot import cosine_scores
 from labelwise.errors import LabelwiseError
@@ -71,7 +72,7 @@ class FewShotLabeler(ScoringLabeler):
         Inverse regularization strength for ``"logistic"``.
     min_confidence, min_margin : float
         Vote only when the top probability and its lead reach these.
-    random_state : int, optional
+    seed : int, optional
         Seed for the logistic regression solver.
     name : str
         Column name in the label matrix.
@@ -107,9 +108,13 @@ class FewShotLabeler(ScoringLabeler):
         C: float = 1.0,
         min_confidence: float = 0.0,
         min_margin: float = 0.0,
+        seed: int | None = None,
         random_state: int | None = None,
         name: str | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="FewShotLabeler()"
+        )
         if method not in ("centroid", "logistic"):
             raise LabelwiseError(f"method must be 'centroid' or 'logistic', got {method!r}")
         if temperature <= 0:
@@ -121,7 +126,7 @@ class FewShotLabeler(ScoringLabeler):
         self.C = float(C)
         self.min_confidence = float(min_confidence)
         self.min_margin = float(min_margin)
-        self.random_state = random_state
+        self.seed = seed
         self.name = name or f"embed_few_shot_{method}"
 
     def _get_embedder(self) -> Embedder:
@@ -131,7 +136,7 @@ class FewShotLabeler(ScoringLabeler):
             self.embedder = default_embedder()
         return self.embedder
 
-    def fit(self, texts: Any, y: Any) -> FewShotLabeler:
+    def fit(self, texts: Any, y: Any) -> FewShotLabeler:  # type: ignore[override]
         """Learn from labeled examples.
 
         Parameters
@@ -156,7 +161,7 @@ class FewShotLabeler(ScoringLabeler):
             from sklearn.linear_model import LogisticRegression
 
             model = LogisticRegression(
-                C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state
+                C=self.C, class_weight="balanced", max_iter=2000, random_state=self.seed
             )
             model.fit(vecs, yk)
             self.model_ = model

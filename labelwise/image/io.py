@@ -273,7 +273,7 @@ class ImageCollection:
 
     def __init__(self, table: Any, issues: Sequence[LoadIssue] = (), *, root: Path | None = None):
         self.table = table.reset_index(drop=True)
-        self.issues: list[Fault] = list(issues)
+        self.issues: list[LoadIssue] = list(issues)
         self.root = root
 
     def __len__(self) -> int:
@@ -306,11 +306,11 @@ class ImageCollection:
         return FaultLog(self.issues)
 
     @property
-    def errors(self) -> list[Fault]:
+    def errors(self) -> list[LoadIssue]:
         return [i for i in self.issues if i.severity == "error"]
 
     @property
-    def warnings(self) -> list[Fault]:
+    def warnings(self) -> list[LoadIssue]:
         return [i for i in self.issues if i.severity == "warning"]
 
     def encoded_labels(self) -> np.ndarray:
@@ -475,7 +475,7 @@ def load_images(
             raise DataError("no image paths were given; pass a folder, a manifest or a list")
 
     rows: list[dict[str, Any]] = []
-    issues: list[Fault] = []
+    issues: list[LoadIssue] = []
     for path, item_id, label in _progress(
         entries, total=len(entries), desc="loading images", enabled=progress
     ):

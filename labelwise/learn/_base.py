@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import LabelwiseError
+from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
 from labelwise.labeling.votes import BaseLabeler, Votes
 from labelwise.learn.features import (
@@ -133,19 +133,35 @@ def tiny_example_data() -> tuple[np.ndarray, list[Any]]:
     return X, ["a", "a", "a", "b", "b", "b", None, None, None, None]
 
 
-class FeatureLabelerBase(BaseLabeler):
+class FeatureLabelerBase:
     """What every feature-based labeler shares: its settings and the feature preparation.
 
-    A :class:`~labelwise.labeling.BaseLabeler`: ``label`` before ``fit`` raises
-    :class:`~labelwise.errors.NotFittedError`, and :meth:`as_lf` makes a labeling function.
+    Classification labelers are also :class:`~labelwise.labeling.BaseLabeler` s (they vote);
+    regression labelers share the same fitted-state behaviour without being vote producers:
+    ``label`` before ``fit`` raises :class:`~labelwise.errors.NotFittedError`.
     """
+
+    requires_fit = True
+    _fitted = False
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(self._fitted)
+
+    def check_fitted(self) -> None:
+        """Raise :class:`~labelwise.errors.NotFittedError` unless fitted (as BaseLabeler)."""
+        if not self.is_fitted:
+            raise NotFittedError(
+                f"{type(self).__name__} {self.name!r} is not fitted yet; "
+                "call .fit(X, y) before .label(X)"
+            )
 
     kind: str
     name: str
     min_confidence: Any
     labeled_rows: LabeledRows
     cv: int
-    random_state: Any
+    seed: Any
     categorical: Categorical
     scale: Scale
     target_scale_: float  # regressors only: the spread of the labeled targets, set by fit
@@ -185,7 +201,7 @@ class FeatureLabelerBase(BaseLabeler):
         }
 
 
-class ClassLabelerBase(FeatureLabelerBase):
+class ClassLabelerBase(FeatureLabelerBase, BaseLabeler):
     """Base for classification labelers over features (see module docstring)."""
 
     kind = "labeler"
@@ -213,7 +229,7 @@ class ClassLabelerBase(FeatureLabelerBase):
         self._fitted = True
         return Xf, codes
 
-    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:
+    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:  # type: ignore[override]
         """Learn from the labeled rows of ``y`` (shape (n,), missing = unlabeled).
 
         ``X`` (shape (n, p)) should hold the unlabeled rows too: scaling is fitted on all
@@ -242,7 +258,7 @@ class ClassLabelerBase(FeatureLabelerBase):
         elif self.labeled_rows == "abstain":
             conf[labeled] = 0.0
         elif len(labeled) >= 2:
-            for fold in crossfit_folds(codes, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(codes, labeled, self.cv, self.seed):
                 masked = codes.copy()
                 masked[fold] = ABSTAIN
                 if len(np.unique(masked[masked != ABSTAIN])) < 1:
@@ -315,7 +331,7 @@ class RegLabelerBase(FeatureLabelerBase):
         value, unc = self._predict_arrays(Xf)
         labeled = np.flatnonzero(~np.isnan(t))
         if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
-            for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(None, labeled, self.cv, self.seed):
                 masked = t.copy()
                 masked[fold] = np.nan
                 self._fit_arrays(Xf, masked)

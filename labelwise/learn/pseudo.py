@@ -18,9 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
-from labelwise.labeling.votes import Votes, register_labeler
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -34,7 +35,7 @@ from labelwise.learn._base import (
 )
 from labelwise.learn.features import Categorical, Scale
 from labelwise.learn.result import RegressionResult
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 
 __all__ = [
     "PseudoLabeler",
@@ -177,7 +178,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
     estimator: Any
     max_rounds: int
     holdout: Any
-    show_progress: bool | None
+    progress: bool | None
     rounds_: list[dict[str, Any]]
     estimator_: Any
     n_train_: int
@@ -231,7 +232,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
         return r
 
 
-class PseudoLabeler(_SelfTrainingBase):
+class PseudoLabeler(_SelfTrainingBase, BaseLabeler):
     """Self-training for classification around any estimator with ``predict_proba``.
 
     Parameters
@@ -258,8 +259,8 @@ class PseudoLabeler(_SelfTrainingBase):
         self-training once per fold (``cv`` times the cost).
     cv : int, default 5
     name : str, default "pseudo_label"
-    random_state : int or Generator, optional
-    show_progress : bool, optional
+    seed : int or Generator, optional
+    progress : bool, optional
 
     Attributes
     ----------
@@ -276,7 +277,7 @@ class PseudoLabeler(_SelfTrainingBase):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(-2, 1, (100, 2)), rng.normal(2, 1, (100, 2))])
     >>> y = np.full(200, -1); y[:10] = 0; y[100:110] = 1
-    >>> r = PseudoLabeler(threshold=0.9, holdout=0.0, random_state=0).fit_label(X, y)
+    >>> r = PseudoLabeler(threshold=0.9, holdout=0.0, seed=0).fit_label(X, y)
     >>> float(np.mean(r.votes[10:100] == 0)) > 0.9
     True
     """
@@ -299,9 +300,17 @@ class PseudoLabeler(_SelfTrainingBase):
         labeled_rows: LabeledRows = "abstain",
         cv: int = 5,
         name: str = "pseudo_label",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="PseudoLabeler()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="PseudoLabeler()"
+        )
         self.estimator = estimator
         self.threshold = threshold
         self.top_k = top_k
@@ -314,8 +323,8 @@ class PseudoLabeler(_SelfTrainingBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     # ---------------------------------------------------------------- core loop
     def _self_train(
@@ -388,11 +397,11 @@ class PseudoLabeler(_SelfTrainingBase):
         reason = "max_rounds reached"
         if len(pool) == 0:
             return model, pseudo, rounds, "no unlabeled rows"
-        for rnd in progress(
+        for rnd in progress_bar(
             range(1, int(self.max_rounds) + 1),
             total=int(self.max_rounds),
             desc=f"{self.name} rounds",
-            enabled=self.show_progress,
+            enabled=self.progress,
         ):
             candidates = pool if self.relabel else pool[pseudo[pool] == ABSTAIN]
             if len(candidates) == 0:
@@ -429,7 +438,9 @@ class PseudoLabeler(_SelfTrainingBase):
         return model, pseudo, rounds, reason
 
     # ---------------------------------------------------------------- public API
-    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> PseudoLabeler:
+    def fit(  # type: ignore[override]  # gold y is required
+        self, X: Any, y: Any, *, label_space: LabelSpace | None = None
+    ) -> PseudoLabeler:
         """Self-train on features ``X`` (shape (n, p)) and partly labeled ``y`` (shape (n,)).
 
         Warns and fits on the labeled rows only when nothing is unlabeled.
@@ -444,7 +455,7 @@ class PseudoLabeler(_SelfTrainingBase):
                 UserWarning,
                 stacklevel=2,
             )
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         train, self.eval_index_ = _holdout_split(labeled, codes, self.holdout, rng)
         missing = sorted(set(range(self.label_space_.k)) - set(codes[train].tolist()))
         if missing:
@@ -514,7 +525,7 @@ class PseudoLabeler(_SelfTrainingBase):
         if self.labeled_rows == "given":
             proba[labeled] = np.eye(self.label_space_.k)[codes[labeled]]
         elif self.labeled_rows == "crossfit":
-            for fold in crossfit_folds(codes, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(codes, labeled, self.cv, self.seed):
                 masked = codes.copy()
                 masked[fold] = ABSTAIN
                 train = np.flatnonzero(masked != ABSTAIN)
@@ -549,7 +560,7 @@ class PseudoRegressor(_SelfTrainingBase):
         Labeled rows kept out of training to score each round (R^2, MAE).
     min_confidence : float, default 0.0
         ``NaN`` (abstain) below this in the emitted values.
-    scale, categorical, labeled_rows, cv, name, random_state, show_progress
+    scale, categorical, labeled_rows, cv, name, seed, progress
         As in :class:`PseudoLabeler`.
 
     Attributes
@@ -563,7 +574,7 @@ class PseudoRegressor(_SelfTrainingBase):
     >>> y = 3 * X[:, 0] + rng.normal(0, 0.5, 200)
     >>> y[40:] = np.nan
     >>> from sklearn.linear_model import LinearRegression
-    >>> pr = PseudoRegressor(LinearRegression(), max_rounds=2, random_state=0).fit(X, y)
+    >>> pr = PseudoRegressor(LinearRegression(), max_rounds=2, seed=0).fit(X, y)
     >>> pr.rounds_[-1]["r2"] > 0.9
     True
     """
@@ -587,9 +598,17 @@ class PseudoRegressor(_SelfTrainingBase):
         labeled_rows: LabeledRows = "abstain",
         cv: int = 5,
         name: str = "pseudo_label",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="PseudoRegressor()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="PseudoRegressor()"
+        )
         self.estimator = estimator
         self.uncertainty = uncertainty
         self.n_members = n_members
@@ -603,8 +622,8 @@ class PseudoRegressor(_SelfTrainingBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     def _fit_uncertainty(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> list[Any]:
         from sklearn.base import clone
@@ -646,7 +665,7 @@ class PseudoRegressor(_SelfTrainingBase):
         from sklearn.base import clone
         from sklearn.metrics import mean_absolute_error, r2_score
 
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         base = self.estimator if self.estimator is not None else _default_regressor()
         pool = np.setdiff1d(np.flatnonzero(np.isnan(t)), eval_idx)
         pseudo = np.full(len(t), np.nan)
@@ -683,11 +702,11 @@ class PseudoRegressor(_SelfTrainingBase):
         if len(pool) == 0:
             return model, members, pseudo, rounds, "no unlabeled rows"
         reason = "max_rounds reached"
-        for rnd in progress(
+        for rnd in progress_bar(
             range(1, int(self.max_rounds) + 1),
             total=int(self.max_rounds),
             desc=f"{self.name} rounds",
-            enabled=self.show_progress,
+            enabled=self.progress,
         ):
             candidates = pool[np.isnan(pseudo[pool])]
             if len(candidates) == 0:
@@ -727,7 +746,7 @@ class PseudoRegressor(_SelfTrainingBase):
             )
         self._Xf, self._t = Xf, t
         self.target_scale_ = float(np.std(t[labeled])) or 1.0
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         train, self.eval_index_ = _holdout_split(labeled, None, self.holdout, rng)
         self.n_train_, self.n_eval_ = len(train), len(self.eval_index_)
         (
@@ -774,7 +793,7 @@ class PseudoRegressor(_SelfTrainingBase):
         unc = self._spread(self.members_, Xf)
         labeled = np.flatnonzero(~np.isnan(t))
         if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
-            for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(None, labeled, self.cv, self.seed):
                 masked = t.copy()
                 masked[fold] = np.nan
                 model, members, *_ = self._self_train(
@@ -787,7 +806,7 @@ class PseudoRegressor(_SelfTrainingBase):
 
 def _pseudo_example() -> tuple[Any, Any, Any]:
     X, y = tiny_example_data()
-    return PseudoLabeler(holdout=0.0, max_rounds=2, random_state=0), X, y
+    return PseudoLabeler(holdout=0.0, max_rounds=2, seed=0), X, y
 
 
 register_labeler(example=_pseudo_example)(PseudoLabeler)

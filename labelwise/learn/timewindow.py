@@ -22,10 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError, LabelwiseError
 from labelwise.faults import FaultLog, call_safely
 from labelwise.labeling.space import ABSTAIN
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 
 __all__ = ["events_before_cutoff", "make_cutoffs", "time_window_labels"]
 
@@ -164,6 +165,7 @@ def time_window_labels(
     require_history: bool = True,
     drop_incomplete: bool = True,
     strict: bool = False,
+    progress: bool | None = None,
     show_progress: bool | None = None,
 ) -> pd.DataFrame:
     """One labeled example per entity per cutoff, from a window of later events.
@@ -222,6 +224,9 @@ def time_window_labels(
     >>> out[["user", "value", "label"]].values.tolist()
     [['a', 70.0, 1], ['b', 1.0, 0]]
     """
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="time_window_labels()"
+    )
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame of events, got {type(data).__name__}")
     if entity not in data.columns:
@@ -266,7 +271,7 @@ def time_window_labels(
     frames = []
     skipped = []
     faults = FaultLog()
-    for cut in progress(cuts, total=len(cuts), desc="time-window labels", enabled=show_progress):
+    for cut in progress_bar(cuts, total=len(cuts), desc="time-window labels", enabled=progress):
         start, end = cut + lag, cut + lag + win
         if drop_incomplete and end > last:
             skipped.append(cut)

@@ -148,7 +148,10 @@ _WHERE: dict[str, str] = {
     "TaxonomyError": "errors",
 }
 
-__all__ = sorted(_WHERE)
+#: Deprecated names: still importable (with a DeprecationWarning when called), not public.
+_DEPRECATED = {"default_cache_path"}
+
+__all__ = sorted(n for n in _WHERE if n not in _DEPRECATED)
 
 
 def __getattr__(name: str) -> Any:

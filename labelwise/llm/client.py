@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.llm.cache import ResponseCache, cache_key, default_cache_path
+from labelwise.cache import cache_file
+from labelwise.llm.cache import LLM_CACHE_FILE, ResponseCache, cache_key
 from labelwise.llm.cost import Price, UsageTracker, price_for
 from labelwise.llm.errors import LLMConfigError, LLMProviderError, ProviderError, RequestFailed
 from labelwise.llm.provider import ChatProvider, ChatResult, Usage, make_provider
@@ -62,7 +63,7 @@ class LLMClient:
         Model name sent with each request (for Azure: the model behind the deployment,
         used for prices).
     cache : "auto", str, Path, ResponseCache or None, default "auto"
-        ``"auto"`` uses :func:`~labelwise.llm.cache.default_cache_path`; a path opens
+        ``"auto"`` uses ``llm_cache.sqlite`` in :func:`labelwise.cache.cache_dir`; a path opens
         that SQLite file; ``None`` keeps answers in memory for this client only.
     budget_usd : float, optional
         Stop issuing requests before spending more than this.
@@ -126,7 +127,7 @@ class LLMClient:
         elif cache is None:
             self.cache = ResponseCache(":memory:")
         elif cache == "auto":
-            self.cache = ResponseCache(default_cache_path())
+            self.cache = ResponseCache(cache_file(LLM_CACHE_FILE))
         else:
             self.cache = ResponseCache(cache)
         price = price_for(model, prices)

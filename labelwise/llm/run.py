@@ -585,6 +585,8 @@ class LLMRun:
             extra.update(threshold=float(threshold), n_below_threshold=int(below.sum()))
         prov = self.provenance(**extra)
         prov["n_abstained"] = int((votes == ABSTAIN).sum())
+        known = (votes != ABSTAIN) & np.isfinite(conf)
+        prov["mean_confidence"] = float(np.mean(conf[known])) if known.any() else None
         return Votes(
             name,
             votes,

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelwise.embed import softmax, threshold_for_accuracy, votes_from_proba
 from labelwise.errors import LabelwiseError
 from labelwise.labeling import ABSTAIN, LabelSpace, Votes
+from labelwise.labeling.scoring import softmax, threshold_for_accuracy, votes_from_proba
 
 
 def test_softmax_rows_sum_to_one_and_temperature_sharpens():

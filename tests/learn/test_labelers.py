@@ -31,19 +31,19 @@ CLASSIFIERS: dict[str, Callable[..., Any]] = {
     "stats_mahalanobis": lambda **kw: ClassStatisticsLabeler(**kw),
     "stats_diagonal": lambda **kw: ClassStatisticsLabeler(distance="diagonal", **kw),
     "stats_euclidean": lambda **kw: ClassStatisticsLabeler(distance="euclidean", **kw),
-    "cluster": lambda **kw: ClusterLabeler(k_range=range(2, 6), random_state=0, **kw),
-    "pseudo": lambda **kw: PseudoLabeler(LogisticRegression(max_iter=500), random_state=0, **kw),
+    "cluster": lambda **kw: ClusterLabeler(k_range=range(2, 6), seed=0, **kw),
+    "pseudo": lambda **kw: PseudoLabeler(LogisticRegression(max_iter=500), seed=0, **kw),
 }
 
 REGRESSORS: dict[str, Callable[..., Any]] = {
     "nearest": lambda **kw: NearestLabeledRegressor(k=5, **kw),
     "stats": lambda **kw: ClassStatisticsRegressor(n_bins=4, distance="diagonal", **kw),
-    "cluster": lambda **kw: ClusterRegressor(k_range=range(2, 7), random_state=0, **kw),
+    "cluster": lambda **kw: ClusterRegressor(k_range=range(2, 7), seed=0, **kw),
     "pseudo": lambda **kw: PseudoRegressor(
         RandomForestRegressor(n_estimators=20, min_samples_leaf=2, random_state=0),
         max_rounds=2,
         n_members=3,
-        random_state=0,
+        seed=0,
         **kw,
     ),
 }
@@ -230,7 +230,7 @@ def test_regressor_bad_input(name: str, regression: Any) -> None:
 
 
 def test_pseudo_regressor_with_linear_model_and_quantile(regression: Any) -> None:
-    lin = PseudoRegressor(LinearRegression(), uncertainty="quantile", max_rounds=1, random_state=0)
+    lin = PseudoRegressor(LinearRegression(), uncertainty="quantile", max_rounds=1, seed=0)
     result = lin.fit_label(regression.X, regression.y)
     assert result.provenance["uncertainty"] == "quantile"
     assert np.isfinite(result.uncertainty[~regression.labeled]).all()
