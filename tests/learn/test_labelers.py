@@ -253,3 +253,18 @@ def test_lowering_the_threshold_never_invents_votes(name: str, blobs: Any) -> No
     assert np.all(relaxed.votes[result.candidates == ABSTAIN] == ABSTAIN)
     strict = result.with_min_confidence(1.01)
     assert np.all(strict.votes == ABSTAIN)
+
+
+def test_old_option_names_still_work_with_a_deprecation_warning(blobs: Any) -> None:
+    with pytest.warns(DeprecationWarning) as rec:
+        old = ClusterLabeler(k=3, random_state=0, show_progress=False)
+    messages = " | ".join(str(w.message) for w in rec)
+    assert "random_state=" in messages and "use seed=" in messages
+    assert "show_progress=" in messages and "use progress=" in messages
+    new = ClusterLabeler(k=3, seed=0, progress=False)
+    assert old.seed == 0 and old.progress is False
+    np.testing.assert_array_equal(
+        old.fit_label(blobs.X, blobs.y).votes, new.fit_label(blobs.X, blobs.y).votes
+    )
+    with pytest.raises(TypeError, match="seed= only"):
+        ClusterLabeler(k=3, seed=1, random_state=2)
