@@ -265,7 +265,7 @@ class DigitClassifier(BaseLabeler):
 
 def _digit_example() -> tuple[Any, Any, Any]:
     images, y, _ = load_digits_images()
-    return DigitClassifier(min_confidence=0.3), images[:150], y[:150]
+    return DigitClassifier(min_confidence=0.3), images[:90], y[:90]
 
 
 register_labeler(example=_digit_example)(DigitClassifier)
