@@ -33,7 +33,8 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=64)
     args = ap.parse_args()
 
-    from labelwise.embed import MiniLMEmbedder, minilm_path
+    from labelwise.embed import MiniLMEmbedder
+    from labelwise.embed.sentence import minilm_path
     from labelwise.text import read_texts
 
     texts = read_texts(DATA, column="SMS")["SMS"].tolist()[: args.n]

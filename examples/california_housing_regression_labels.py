@@ -85,12 +85,12 @@ def run(
         ),
         "nearest labeled (k=10)": NearestLabeledRegressor(k=10, categorical="auto"),
         "k-means, k by silhouette": ClusterRegressor(
-            k_range=range(2, 11), categorical="auto", random_state=seed
+            k_range=range(2, 11), categorical="auto", seed=seed
         ),
         "k-means, k by elbow": ClusterRegressor(
-            k_range=range(5, 81, 5), select_by="elbow", categorical="auto", random_state=seed
+            k_range=range(5, 81, 5), select_by="elbow", categorical="auto", seed=seed
         ),
-        "k-means, k=100": ClusterRegressor(k=100, categorical="auto", random_state=seed),
+        "k-means, k=100": ClusterRegressor(k=100, categorical="auto", seed=seed),
         "pseudo-labeling (HGB, ensemble spread)": PseudoRegressor(
             hgb(),
             uncertainty="ensemble",
@@ -98,7 +98,7 @@ def run(
             max_rounds=pseudo_rounds,
             holdout=0.0,
             categorical="auto",
-            random_state=seed,
+            seed=seed,
         ),
         "pseudo-labeling (HGB, quantile width)": PseudoRegressor(
             hgb(),
@@ -106,7 +106,7 @@ def run(
             max_rounds=pseudo_rounds,
             holdout=0.0,
             categorical="auto",
-            random_state=seed,
+            seed=seed,
         ),
     }
     rows = []

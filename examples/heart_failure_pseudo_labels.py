@@ -83,7 +83,7 @@ def run(
         X_train, X_test = X.iloc[idx_train], X.iloc[idx_test]
         for name, model in chosen.items():
             labeler = PseudoLabeler(
-                clone(model), threshold=threshold, max_rounds=rounds, holdout=0.0, random_state=rep
+                clone(model), threshold=threshold, max_rounds=rounds, holdout=0.0, seed=rep
             ).fit(X_train, y_partial)
             last_labeler = labeler
             prep = labeler.prep_

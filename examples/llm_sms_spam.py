@@ -82,7 +82,7 @@ def run(
         )
         labeler = LLMLabeler(task, client=client, name="llm")
         labeler.fit(gold_df["SMS"], gold_df["Label"], target_precision=target_precision)
-        L_llm = labeler.label(df["SMS"])
+        L_llm = labeler.label(df["SMS"]).to_label_matrix()
         labeler.run_.report(out / "llm_run.html")
         labeler.calibration_report(out / "llm_calibration.html")
     finally:

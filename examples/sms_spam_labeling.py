@@ -178,7 +178,7 @@ def run(
         method="logistic",
         label_space=space,
         embedder=embedder,
-        random_state=seed,
+        seed=seed,
         name="embed_few_shot",
     )
     few_shot.fit(df["SMS"].iloc[shot_idx], y[shot_idx])

@@ -81,7 +81,7 @@ def issues_command(
 
     df, X, y = _load(data, label, features, na_values)
     finder = LabelIssueFinder(
-        _classifier(model, seed), cv=cv, categorical=_categorical(categorical), random_state=seed
+        _classifier(model, seed), cv=cv, categorical=_categorical(categorical), seed=seed
     ).fit(X, y)
     issues = finder.issues_frame(index=df.index.to_numpy())
     n_labeled = int((finder.labels_ >= 0).sum())
@@ -141,7 +141,7 @@ def pseudo_label_command(
         max_rounds=rounds,
         holdout=holdout,
         categorical=_categorical(categorical),
-        random_state=seed,
+        seed=seed,
     )
     result = labeler.fit_label(X, y)
     frame = result.to_frame()
@@ -197,7 +197,7 @@ def clusters_command(
     ks = range(k_min, k_max + 1)
     if y is None:
         Xf = FeaturePrep(categorical=_categorical(categorical)).fit_transform(X)
-        sel = score_k_range(Xf, ks, random_state=seed)
+        sel = score_k_range(Xf, ks, seed=seed)
         best = sel.best_k(select_by)  # type: ignore[arg-type]
         r = Report("k selection", subtitle=str(data))
         s = r.section("Choice of k")
@@ -216,7 +216,7 @@ def clusters_command(
             k_range=ks,
             select_by=select_by,  # type: ignore[arg-type]
             categorical=_categorical(categorical),
-            random_state=seed,
+            seed=seed,
         )
         result = labeler.fit_label(X, y)
         labeler.report(report)

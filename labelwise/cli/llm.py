@@ -62,7 +62,7 @@ CachePath = Annotated[
     Path | None,
     typer.Option(
         "--cache",
-        help="SQLite cache file (default $LABELWISE_LLM_CACHE or ~/.cache/labelwise/llm_cache.sqlite).",
+        help="SQLite cache file (default llm_cache.sqlite in $LABELWISE_CACHE_DIR or ~/.cache/labelwise).",
     ),
 ]
 NoCache = Annotated[

@@ -238,12 +238,12 @@ def near_duplicates_command(
     from rich.markup import escape
 
     from labelwise.io import write_table
-    from labelwise.text import find_duplicates, find_near_duplicates, read_texts
+    from labelwise.text import exact_duplicate_groups, find_near_duplicates, read_texts
 
     df = read_texts(data, column=column)
     texts = df[df.attrs["text_column"]].tolist()
     pairs = find_near_duplicates(texts, threshold=threshold)
-    dups = find_duplicates(texts)
+    dups = exact_duplicate_groups(texts)
     console.print(
         f"{len(texts):,} texts: {len(dups):,} groups of identical texts, {len(pairs):,} "
         f"near-duplicate pairs (Jaccard >= {threshold})",

@@ -15,24 +15,21 @@ array([0, 1])
 
 from __future__ import annotations
 
-from labelwise.embed.base import CallableEmbedder, Embedder, open_cache
-from labelwise.embed.cache import EmbeddingCache, default_cache_path, text_key
-from labelwise.embed.fewshot import FewShotLabeler, class_centroids, infer_label_space
-from labelwise.embed.labeler import NotFittedError, ScoringLabeler
+from labelwise._deprecation import moved_out_of_root
+from labelwise.embed.base import CallableEmbedder, Embedder
+from labelwise.embed.cache import EmbeddingCache
+from labelwise.embed.cache import default_cache_path as default_cache_path  # deprecated
+from labelwise.embed.fewshot import FewShotLabeler
+from labelwise.embed.labeler import NotFittedError as NotFittedError  # = labelwise.errors
+from labelwise.embed.labeler import ScoringLabeler
 from labelwise.embed.sentence import (
     MINILM_NAME,
     MiniLMEmbedder,
     SentenceTransformerEmbedder,
     default_embedder,
-    minilm_path,
 )
-from labelwise.embed.votes import (
-    ScoredVotes,
-    softmax,
-    threshold_for_accuracy,
-    votes_from_proba,
-)
-from labelwise.embed.zeroshot import ZeroShotLabeler, cosine_scores, parse_label_descriptions
+from labelwise.embed.votes import ScoredVotes as ScoredVotes  # deprecated alias of Votes
+from labelwise.embed.zeroshot import ZeroShotLabeler, parse_label_descriptions
 
 __all__ = [
     "MINILM_NAME",
@@ -41,21 +38,25 @@ __all__ = [
     "EmbeddingCache",
     "FewShotLabeler",
     "MiniLMEmbedder",
-    "NotFittedError",
-    "ScoredVotes",
     "ScoringLabeler",
     "SentenceTransformerEmbedder",
     "ZeroShotLabeler",
-    "class_centroids",
-    "cosine_scores",
-    "default_cache_path",
     "default_embedder",
-    "infer_label_space",
-    "minilm_path",
-    "open_cache",
     "parse_label_descriptions",
-    "softmax",
-    "text_key",
-    "threshold_for_accuracy",
-    "votes_from_proba",
 ]
+
+#: Helpers moved out of the package root (importable from their modules).
+__getattr__ = moved_out_of_root(
+    __name__,
+    {
+        "class_centroids": "labelwise.embed.fewshot",
+        "cosine_scores": "labelwise.embed.zeroshot",
+        "infer_label_space": "labelwise.text.scoring",
+        "minilm_path": "labelwise.embed.sentence",
+        "open_cache": "labelwise.embed.base",
+        "softmax": "labelwise.labeling.scoring",
+        "text_key": "labelwise.embed.cache",
+        "threshold_for_accuracy": "labelwise.labeling.scoring",
+        "votes_from_proba": "labelwise.labeling.scoring",
+    },
+)

@@ -14,7 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.embed.cache import EmbeddingCache, default_cache_path
+from labelwise.cache import cache_file
+from labelwise.embed.cache import EMBEDDING_CACHE_FILE, EmbeddingCache
 from labelwise.errors import DataError
 from labelwise.progress import progress as progress_bar
 
@@ -39,7 +40,7 @@ def open_cache(cache: CacheSpec) -> EmbeddingCache | None:
         if os.environ.get("LABELWISE_EMBED_CACHE") == "0":
             return None
         try:
-            return EmbeddingCache(default_cache_path())
+            return EmbeddingCache(cache_file(EMBEDDING_CACHE_FILE))
         except DataError as exc:
             import warnings
 

@@ -9,7 +9,6 @@ batch it finished.
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
 import threading
 import warnings
@@ -18,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from labelwise.cache import cache_file
 from labelwise.errors import DataError
 
-__all__ = ["EmbeddingCache", "default_cache_path", "text_key"]
+__all__ = ["EMBEDDING_CACHE_FILE", "EmbeddingCache", "text_key"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS embeddings (
@@ -47,11 +47,18 @@ def text_key(text: str) -> bytes:
     return hashlib.blake2b(text.encode("utf-8", errors="surrogatepass"), digest_size=16).digest()
 
 
+#: File name of the embedding cache inside :func:`labelwise.cache.cache_dir`.
+EMBEDDING_CACHE_FILE = "embeddings.sqlite"
+
+
 def default_cache_path() -> Path:
-    """``$LABELWISE_CACHE_DIR/embeddings.sqlite``, else ``~/.cache/labelwise/embeddings.sqlite``."""
-    root = os.environ.get("LABELWISE_CACHE_DIR")
-    base = Path(root) if root else Path.home() / ".cache" / "labelwise"
-    return base / "embeddings.sqlite"
+    """Deprecated: use :func:`labelwise.cache.cache_file` ``("embeddings.sqlite")``."""
+    from labelwise._deprecation import warn_deprecated
+
+    warn_deprecated(
+        "labelwise.embed.default_cache_path()", 'labelwise.cache.cache_file("embeddings.sqlite")'
+    )
+    return cache_file(EMBEDDING_CACHE_FILE)
 
 
 class EmbeddingCache:

@@ -16,12 +16,14 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.embed.base import Embedder
-from labelwise.embed.labeler import ScoringLabeler
-from labelwise.embed.votes import label_names_to_ints, softmax
 from labelwise.embed.zeroshot import cosine_scores
 from labelwise.errors import LabelwiseError
-from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.scoring import softmax
+from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import register_labeler
+from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["FewShotLabeler", "class_centroids", "infer_label_space"]
 
@@ -53,48 +55,6 @@ def class_centroids(vectors: np.ndarray, y: np.ndarray, classes: np.ndarray) -> 
     return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
 
 
-def infer_label_space(y: Sequence[Any]) -> LabelSpace:
-    """A label space from gold labels: sorted names, or ``"0".."k-1"`` for integers."""
-    values = [v for v in y if v is not None and v == v and v != ABSTAIN]
-    if values and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values):
-        k = max(2, int(max(values)) + 1)
-        return LabelSpace([str(i) for i in range(k)])
-    return LabelSpace.from_values(values)
-
-
-def labeled_training_set(
-    texts: Any, y: Any, label_space: Any, *, purpose: str
-) -> tuple[Any, LabelSpace, np.ndarray, np.ndarray, np.ndarray]:
-    """Prepare labeled texts for training a text labeler.
-
-    Returns ``(prepared_texts, space, gold, keep, classes)``: ``gold`` holds class indices
-    (ABSTAIN for unlabeled rows), ``keep`` marks non-blank labeled rows and ``classes``
-    the distinct classes among them (at least two, else a clear error naming ``purpose``).
-    """
-    from labelwise.text.clean import prepare_texts
-
-    p = prepare_texts(texts, name="texts", non_string="coerce")
-    y_list = y.tolist() if hasattr(y, "tolist") else list(y)
-    if len(y_list) != len(p):
-        raise LabelwiseError(f"got {len(p)} texts but {len(y_list)} labels; pass one per text")
-    if label_space is None:
-        space = infer_label_space(y_list)
-    elif isinstance(label_space, LabelSpace):
-        space = label_space
-    else:
-        space = LabelSpace(list(label_space))
-    gold = label_names_to_ints(y_list, space, what="y")
-    keep = p.valid & (gold != ABSTAIN)
-    classes = np.unique(gold[keep])
-    if classes.size < 2:
-        seen = [space.name(int(c)) for c in classes]
-        raise LabelwiseError(
-            f"{purpose} needs examples of at least 2 classes; the usable examples "
-            f"({int(keep.sum())} non-blank, labeled) cover {seen or 'none'}"
-        )
-    return p, space, gold, keep, classes
-
-
 class FewShotLabeler(ScoringLabeler):
     """Label texts from a few labeled examples per class (nearest centroid or logistic).
 
@@ -112,7 +72,7 @@ class FewShotLabeler(ScoringLabeler):
         Inverse regularization strength for ``"logistic"``.
     min_confidence, min_margin : float
         Vote only when the top probability and its lead reach these.
-    random_state : int, optional
+    seed : int, optional
         Seed for the logistic regression solver.
     name : str
         Column name in the label matrix.
@@ -148,9 +108,13 @@ class FewShotLabeler(ScoringLabeler):
         C: float = 1.0,
         min_confidence: float = 0.0,
         min_margin: float = 0.0,
+        seed: int | None = None,
         random_state: int | None = None,
         name: str | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="FewShotLabeler()"
+        )
         if method not in ("centroid", "logistic"):
             raise LabelwiseError(f"method must be 'centroid' or 'logistic', got {method!r}")
         if temperature <= 0:
@@ -162,7 +126,7 @@ class FewShotLabeler(ScoringLabeler):
         self.C = float(C)
         self.min_confidence = float(min_confidence)
         self.min_margin = float(min_margin)
-        self.random_state = random_state
+        self.seed = seed
         self.name = name or f"embed_few_shot_{method}"
 
     def _get_embedder(self) -> Embedder:
@@ -172,7 +136,7 @@ class FewShotLabeler(ScoringLabeler):
             self.embedder = default_embedder()
         return self.embedder
 
-    def fit(self, texts: Any, y: Any) -> FewShotLabeler:
+    def fit(self, texts: Any, y: Any) -> FewShotLabeler:  # type: ignore[override]
         """Learn from labeled examples.
 
         Parameters
@@ -197,7 +161,7 @@ class FewShotLabeler(ScoringLabeler):
             from sklearn.linear_model import LogisticRegression
 
             model = LogisticRegression(
-                C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state
+                C=self.C, class_weight="balanced", max_iter=2000, random_state=self.seed
             )
             model.fit(vecs, yk)
             self.model_ = model
@@ -224,3 +188,25 @@ class FewShotLabeler(ScoringLabeler):
             "n_examples": self.n_examples_,
             "embedding": dict(emb.last_stats_),
         }
+
+
+def _example_embedder() -> Embedder:
+    """The installed MiniLM without a disk cache, loaded once per process."""
+    global _EXAMPLE_EMBEDDER
+    if _EXAMPLE_EMBEDDER is None:
+        from labelwise.embed.sentence import MiniLMEmbedder
+
+        _EXAMPLE_EMBEDDER = MiniLMEmbedder(cache=None, progress=False)
+    return _EXAMPLE_EMBEDDER
+
+
+_EXAMPLE_EMBEDDER: Embedder | None = None
+_EXAMPLE_TEXTS = ["win a free prize now", "see you at lunch", "claim your cash", "running late"]
+
+
+def _fewshot_example() -> tuple[Any, Any, Any]:
+    lab = FewShotLabeler(embedder=_example_embedder())
+    return lab, list(_EXAMPLE_TEXTS), ["spam", "ham", "spam", None]
+
+
+register_labeler(example=_fewshot_example)(FewShotLabeler)

@@ -1,274 +1,77 @@
-"""Votes with confidences: what a scoring labeler (embeddings, TF-IDF models) emits.
+"""Deprecated home of the scoring helpers and of ``ScoredVotes``.
 
-A scoring labeler computes class probabilities for every item, then votes its top class
-only where it is sure enough (confidence and margin thresholds) and abstains elsewhere.
-:class:`ScoredVotes` keeps the votes, the confidences and the probabilities together and
-turns into one column of a :class:`~labelwise.labeling.LabelMatrix`.
+Scoring labelers return :class:`~labelwise.labeling.Votes` like every other labeler;
+``ScoredVotes`` is a deprecated alias kept for one release. The helpers
+(:func:`softmax`, :func:`votes_from_proba`, :func:`threshold_for_accuracy`, ...) live in
+:mod:`labelwise.labeling.scoring` and are re-exported here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from labelwise.errors import LabelwiseError
-from labelwise.labeling.matrix import LabelMatrix
-from labelwise.labeling.space import ABSTAIN, LabelSpace, smallest_int_dtype
+from labelwise._deprecation import deprecated_class
+from labelwise.labeling.scoring import (
+    full_proba,
+    label_names_to_ints,
+    resolve_label_space,
+    softmax,
+    threshold_for_accuracy,
+    votes_from_proba,
+)
+from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import Votes
 
 __all__ = [
     "ScoredVotes",
+    "full_proba",
+    "label_names_to_ints",
+    "resolve_label_space",
     "softmax",
     "threshold_for_accuracy",
     "votes_from_proba",
 ]
 
 
-def softmax(scores: np.ndarray, *, temperature: float = 1.0) -> np.ndarray:
-    """Row-wise softmax of ``scores / temperature``; shape (n, k) -> (n, k).
+def _scored_votes(
+    name: str,
+    votes: Any,
+    confidence: Any,
+    proba: Any,
+    cardinality: int,
+    label_space: LabelSpace | None = None,
+    provenance: dict[str, Any] | None = None,
+) -> Votes:
+    """The old ``ScoredVotes(name, votes, confidence, proba, cardinality, ...)`` -> Votes."""
+    return Votes(
+        name,
+        np.asarray(votes),
+        label_space=label_space,
+        cardinality=None if label_space is not None else cardinality,
+        confidence=confidence,
+        proba=proba,
+        provenance=provenance or {},
+    )
+
+
+ScoredVotes = deprecated_class(
+    "labelwise.embed.ScoredVotes",
+    Votes,
+    new="labelwise.labeling.Votes",
+    factory=_scored_votes,
+    doc="""Deprecated: scoring labelers return :class:`~labelwise.labeling.Votes`.
+
+    ``ScoredVotes(name, votes, confidence, proba, cardinality, label_space, provenance)``
+    still builds :class:`~labelwise.labeling.Votes` with a DeprecationWarning, and
+    ``isinstance(x, ScoredVotes)`` is ``isinstance(x, Votes)``; removed next release.
 
     Examples
     --------
-    >>> softmax(np.array([[0.0, 0.0]])).tolist()
-    [[0.5, 0.5]]
-    """
-    if temperature <= 0:
-        raise LabelwiseError(f"temperature must be positive, got {temperature}")
-    z = np.asarray(scores, dtype=np.float64) / temperature
-    z = z - z.max(axis=1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
-
-
-def votes_from_proba(
-    proba: np.ndarray,
-    *,
-    min_confidence: float | np.ndarray = 0.0,
-    min_margin: float = 0.0,
-    valid: np.ndarray | None = None,
-    classes: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Top-class votes where confident enough, ``ABSTAIN`` elsewhere.
-
-    Parameters
-    ----------
-    proba : ndarray of shape (n, c)
-        Probabilities over ``c`` candidate classes.
-    min_confidence : float or ndarray of shape (c,)
-        Abstain when the top probability is below this (one threshold per column of
-        ``proba`` when an array: a rare class can need a stricter cut than a common one).
-    min_margin : float
-        Abstain when top minus second probability is below this.
-    valid : ndarray of bool, shape (n,), optional
-        Items that may be voted on at all (e.g. non-empty texts).
-    classes : ndarray of int, shape (c,), optional
-        The label-space index of each column of ``proba`` (default ``0..c-1``).
-
-    Returns
-    -------
-    votes : ndarray of int, shape (n,)
-    confidence : ndarray of float32, shape (n,)
-        The top probability (0 for invalid items).
-
-    Examples
-    --------
-    >>> v, c = votes_from_proba(np.array([[0.9, 0.1], [0.55, 0.45]]), min_confidence=0.6)
-    >>> v.tolist()
-    [0, -1]
-    """
-    p = np.asarray(proba, dtype=np.float64)
-    if p.ndim != 2 or p.shape[1] < 1:
-        raise LabelwiseError(f"proba must have shape (n, c) with c >= 1, got {p.shape}")
-    n = p.shape[0]
-    cls = np.arange(p.shape[1]) if classes is None else np.asarray(classes)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    top = p.argmax(axis=1)
-    conf = p[np.arange(n), top]
-    second = np.partition(p, -2, axis=1)[:, -2] if p.shape[1] > 1 else np.zeros(n)
-    thr = np.asarray(min_confidence, dtype=np.float64)
-    if thr.ndim == 1:
-        if thr.shape[0] != p.shape[1]:
-            raise LabelwiseError(
-                f"min_confidence has {thr.shape[0]} per-class thresholds for {p.shape[1]} classes"
-            )
-        thr = thr[top]
-    elif thr.ndim != 0:
-        raise LabelwiseError("min_confidence must be a number or one threshold per class")
-    ok = (conf >= thr) & ((conf - second) >= min_margin)
-    if valid is not None:
-        ok &= np.asarray(valid, dtype=bool)
-    votes = np.where(ok, cls[top], ABSTAIN).astype(np.int64)
-    confidence = np.where(
-        np.asarray(valid, dtype=bool) if valid is not None else True, conf, 0.0
-    ).astype(np.float32)
-    return votes, confidence
-
-
-def threshold_for_accuracy(
-    confidence: np.ndarray,
-    predicted: np.ndarray,
-    y: np.ndarray,
-    *,
-    target: float = 0.9,
-    min_coverage: float = 0.0,
-) -> float:
-    """The smallest confidence threshold whose covered items reach ``target`` accuracy.
-
-    Parameters
-    ----------
-    confidence : ndarray of shape (n,)
-        Confidence of each prediction.
-    predicted : ndarray of int, shape (n,)
-        The class each item would be voted (before thresholding).
-    y : ndarray of int, shape (n,)
-        Gold classes (``ABSTAIN`` entries are ignored).
-    target : float
-        Wanted accuracy on the items kept.
-    min_coverage : float
-        Never return a threshold that keeps fewer than this share of the gold items.
-
-    Returns
-    -------
-    float
-        The threshold; ``inf`` (always abstain) when no threshold reaches ``target``.
-
-    Examples
-    --------
-    >>> threshold_for_accuracy(np.array([0.9, 0.8, 0.6]), np.array([1, 1, 0]),
-    ...                        np.array([1, 1, 1]), target=1.0)
-    0.8
-    """
-    conf = np.asarray(confidence, dtype=np.float64)
-    pred = np.asarray(predicted)
-    gold = np.asarray(y)
-    if not (conf.shape == pred.shape == gold.shape) or conf.ndim != 1:
-        raise LabelwiseError(
-            f"confidence, predicted and y must be 1-D of one length; got shapes "
-            f"{conf.shape}, {pred.shape}, {gold.shape}"
-        )
-    keep = gold != ABSTAIN
-    conf, pred, gold = conf[keep], pred[keep], gold[keep]
-    if conf.size == 0:
-        raise LabelwiseError("no gold labels to choose a threshold from; label a few items")
-    order = np.argsort(-conf, kind="stable")
-    correct = (pred[order] == gold[order]).astype(np.float64)
-    acc = np.cumsum(correct) / np.arange(1, len(correct) + 1)
-    sorted_conf = conf[order]
-    # Only cut between distinct confidence values: items with equal confidence stay together.
-    last_of_run = np.append(sorted_conf[1:] != sorted_conf[:-1], True)
-    coverage = np.arange(1, len(correct) + 1) / len(correct)
-    good = last_of_run & (acc >= target) & (coverage >= min_coverage)
-    if not good.any():
-        return float("inf")
-    best = np.flatnonzero(good).max()
-    return float(sorted_conf[best])
-
-
-@dataclass
-class ScoredVotes:
-    """One labeler's votes with confidences and class probabilities.
-
-    Attributes
-    ----------
-    name : str
-        Column name in the label matrix.
-    votes : ndarray of int, shape (n,)
-        Class index or ``ABSTAIN``.
-    confidence : ndarray of float32, shape (n,)
-        Top-class probability (0 where the input was unusable).
-    proba : ndarray of float, shape (n, k)
-        Probabilities over the whole label space (classes the labeler cannot vote for
-        get 0).
-    cardinality : int
-        ``k``.
-    label_space : LabelSpace, optional
-        Class names, when known.
-    provenance : dict
-        How the votes were made (kind, model, thresholds, input repairs).
-    """
-
-    name: str
-    votes: np.ndarray
-    confidence: np.ndarray
-    proba: np.ndarray
-    cardinality: int
-    label_space: LabelSpace | None = None
-    provenance: dict[str, Any] = field(default_factory=dict)
-
-    def __len__(self) -> int:
-        return int(self.votes.shape[0])
-
-    @property
-    def coverage(self) -> float:
-        """Share of items that got a vote."""
-        return float(np.mean(self.votes != ABSTAIN)) if len(self) else 0.0
-
-    def to_label_matrix(self) -> LabelMatrix:
-        """A one-column :class:`LabelMatrix` named :attr:`name`, with provenance.
-
-        Examples
-        --------
-        >>> sv = ScoredVotes("z", np.array([1, -1]), np.array([0.9, 0.4], dtype=np.float32),
-        ...                  np.array([[0.1, 0.9], [0.6, 0.4]]), 2)
-        >>> sv.to_label_matrix().values.ravel().tolist()
-        [1, -1]
-        """
-        prov = dict(self.provenance)
-        prov.setdefault("coverage", round(self.coverage, 4))
-        return LabelMatrix(
-            self.votes.reshape(-1, 1).astype(smallest_int_dtype(self.cardinality)),
-            names=[self.name],
-            cardinality=self.cardinality,
-            provenance={self.name: prov},
-            label_space=self.label_space,
-        )
-
-    def to_frame(self) -> Any:
-        """A DataFrame with ``vote``, ``label`` (class name or empty), ``confidence``."""
-        import pandas as pd
-
-        names: list[Any]
-        if self.label_space is not None:
-            names = self.label_space.decode(self.votes)
-        else:
-            names = [None if v == ABSTAIN else int(v) for v in self.votes]
-        return pd.DataFrame(
-            {"vote": self.votes, "label": names, "confidence": self.confidence.astype(float)}
-        )
-
-
-def resolve_label_space(
-    classes: Any, label_space: LabelSpace | Any | None, *, who: str
-) -> tuple[LabelSpace, np.ndarray]:
-    """Map the classes a labeler knows into a label space.
-
-    Returns the label space and the space index of each known class (shape (c,)).
-    """
-    names = [str(c) for c in classes]
-    if label_space is None:
-        if len(names) < 2:
-            raise LabelwiseError(
-                f"{who} knows only the class {names}; pass label_space= listing every class "
-                "so its votes land in the right column"
-            )
-        space = LabelSpace(names)
-    elif isinstance(label_space, LabelSpace):
-        space = label_space
-    else:
-        space = LabelSpace(list(label_space))
-    return space, np.array([space.index(n) for n in names], dtype=np.int64)
-
-
-def full_proba(part: np.ndarray, columns: np.ndarray, k: int) -> np.ndarray:
-    """Spread probabilities over ``c`` known classes into the ``k`` label-space columns."""
-    out = np.zeros((part.shape[0], k), dtype=np.float64)
-    out[:, columns] = part
-    return out
-
-
-def label_names_to_ints(y: Any, space: LabelSpace, *, what: str) -> np.ndarray:
-    """Gold labels (names, ints, ``None``) as class indices with ``ABSTAIN`` for unknown."""
-    values = y.tolist() if hasattr(y, "tolist") else list(y)
-    return space.encode(values, what=what).astype(np.int64)
+    >>> v = Votes("z", [1, -1], cardinality=2, confidence=[0.9, 0.4],
+    ...           proba=[[0.1, 0.9], [0.6, 0.4]])
+    >>> v.to_label_matrix().values.ravel().tolist()
+    [1, -1]
+    """,
+)

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from labelwise.embed.base import Embedder
-from labelwise.embed.labeler import ScoringLabeler
-from labelwise.embed.votes import resolve_label_space, softmax
-from labelwise.errors import LabelwiseError
+from labelwise.errors import LabelwiseError, NotFittedError
+from labelwise.labeling.scoring import resolve_label_space, softmax
 from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import register_labeler
+from labelwise.text.scoring import ScoringLabeler
 
 __all__ = ["ZeroShotLabeler", "cosine_scores", "parse_label_descriptions"]
 
@@ -198,6 +199,19 @@ class ZeroShotLabeler(ScoringLabeler):
         )
         self.bias_ = np.zeros(len(items))
         self._bias_fitted = False
+        self.requires_fit = bool(calibrate)
+
+    @property
+    def is_fitted(self) -> bool:
+        """Ready on construction, unless ``calibrate=True`` (then after :meth:`fit`)."""
+        return not self.calibrate or self._bias_fitted
+
+    def check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(
+                f"ZeroShotLabeler {self.name!r} has calibrate=True but no bias yet; call "
+                ".fit(texts) with unlabeled texts of the kind to label first"
+            )
 
     def _get_embedder(self) -> Embedder:
         if self.embedder is None:
@@ -216,13 +230,15 @@ class ZeroShotLabeler(ScoringLabeler):
             ]
         return self._desc_vectors
 
-    def fit(self, texts: Any = None) -> ZeroShotLabeler:
+    def fit(self, texts: Any = None, y: Any = None) -> ZeroShotLabeler:
         """Embed the descriptions; with ``calibrate=True`` and ``texts``, learn ``bias_``.
 
         Parameters
         ----------
         texts : sequence of str, optional
             Unlabeled texts of the kind to be labeled (no labels needed).
+        y : ignored
+            Accepted so every labeler has ``fit(items, y=None)``.
 
         Returns
         -------
@@ -253,13 +269,7 @@ class ZeroShotLabeler(ScoringLabeler):
             return np.clip(sims, 0.0, 1.0)
         shifted = sims
         if self.calibrate:
-            if not self._bias_fitted:
-                from labelwise.embed.labeler import NotFittedError
-
-                raise NotFittedError(
-                    f"ZeroShotLabeler {self.name!r} has calibrate=True but no bias yet; call "
-                    ".fit(texts) with unlabeled texts of the kind to label first"
-                )
+            self.check_fitted()
             shifted = sims - self.bias_
         return softmax(shifted, temperature=self.temperature)
 
@@ -281,3 +291,17 @@ class ZeroShotLabeler(ScoringLabeler):
             "calibrate": self.calibrate,
             "embedding": dict(emb.last_stats_),
         }
+
+
+def _zeroshot_example() -> tuple[Any, Any, Any]:
+    from labelwise.embed.fewshot import _EXAMPLE_TEXTS, _example_embedder
+
+    lab = ZeroShotLabeler(
+        {"spam": "a prize or a promotional offer", "ham": "a personal message to a friend"},
+        embedder=_example_embedder(),
+        calibrate=True,
+    )
+    return lab, list(_EXAMPLE_TEXTS), None
+
+
+register_labeler(example=_zeroshot_example)(ZeroShotLabeler)

@@ -10,13 +10,16 @@ model with a ``predict_proba(images)``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from labelwise.errors import DataError, require
+from labelwise.faults import FaultLog, call_safely
 from labelwise.labeling.lf import VectorizedLabelingFunction
-from labelwise.labeling.space import ABSTAIN
+from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 
 __all__ = [
     "DigitClassifier",
@@ -128,13 +131,17 @@ def classifier_votes(
     return np.where(conf >= min_confidence, votes, ABSTAIN).astype(np.int64)
 
 
-class DigitClassifier:
+class DigitClassifier(BaseLabeler):
     """An SVM on scikit-learn's digits, applied to any image of a single digit.
+
+    A labeler: :meth:`label` returns :class:`~labelwise.labeling.Votes` (digit classes
+    ``"0".."9"``, confidences and probabilities; an unreadable image is a fault and
+    abstains); :meth:`predict` returns the votes alone.
 
     Parameters
     ----------
     min_confidence : float
-        :meth:`predict` abstains below it.
+        :meth:`label` and :meth:`predict` abstain below it.
     C, gamma : float
         SVM parameters (tuned for the 0-16 digit scale).
     seed : int
@@ -151,11 +158,20 @@ class DigitClassifier:
     >>> clf = DigitClassifier(min_confidence=0.5).fit(images[:1000], y[:1000])
     >>> float((clf.predict(images[1000:1100]) == y[1000:1100]).mean()) > 0.9
     True
+    >>> clf.label(images[1000:1003]).provenance["kind"]
+    'image_classifier'
     """
 
     def __init__(
-        self, *, min_confidence: float = 0.0, C: float = 10.0, gamma: float = 0.001, seed: int = 0
+        self,
+        *,
+        min_confidence: float = 0.0,
+        C: float = 10.0,
+        gamma: float = 0.001,
+        seed: int = 0,
+        name: str = "digit_classifier",
     ) -> None:
+        self.name = name
         self.min_confidence = min_confidence
         self.C = C
         self.gamma = gamma
@@ -179,6 +195,7 @@ class DigitClassifier:
             ensemble=False,
         ).fit(X, np.asarray(y))
         self.classes_ = [str(c) for c in self.model_.classes_]
+        self._fitted = True
         return self
 
     @staticmethod
@@ -188,8 +205,16 @@ class DigitClassifier:
         return np.stack([digit_input(im) for im in images]) if len(images) else np.zeros((0, 64))
 
     def _check(self) -> None:
-        if not hasattr(self, "model_"):
-            raise DataError("DigitClassifier is not fitted; call .fit() first")
+        self.check_fitted()
+
+    def _one(self, image: Any) -> np.ndarray:
+        """Features of one image (an array or a path)."""
+        if isinstance(image, (str, Path)):
+            from labelwise.image.io import read_image
+
+            image = read_image(str(image))
+        img = np.asarray(image)
+        return self._features(img[None] if img.shape == (8, 8) else [img])[0]
 
     def predict_proba(self, images: Any) -> np.ndarray:
         """Class probabilities, shape (n, 10)."""
@@ -200,6 +225,50 @@ class DigitClassifier:
         """Digits, ABSTAIN where the top probability is below the confidence."""
         t = self.min_confidence if min_confidence is None else min_confidence
         return classifier_votes(self.predict_proba(images), min_confidence=t)
+
+    def label(self, images: Any) -> Votes:
+        """Votes over ``images`` (arrays or paths); unreadable ones abstain as faults."""
+        self._check()
+        items = list(images) if not isinstance(images, np.ndarray) else images
+        faults = FaultLog()
+        k = len(self.classes_)
+        proba = np.zeros((len(items), k))
+        feats, rows = [], []
+        for i, im in enumerate(items):
+            ok, x = call_safely(self._one, im, item=i, faults=faults, source=self.name)
+            if ok:
+                feats.append(x)
+                rows.append(i)
+        if rows:
+            proba[rows] = self.model_.predict_proba(np.stack(feats))
+        conf = proba.max(axis=1) if k else np.zeros(len(items))
+        usable = np.zeros(len(items), dtype=bool)
+        usable[rows] = True
+        candidates = np.where(usable, proba.argmax(axis=1), ABSTAIN)
+        votes = np.where(usable & (conf >= self.min_confidence), candidates, ABSTAIN)
+        prov = {
+            "kind": "image_classifier",
+            "model": "svm_digits",
+            "min_confidence": self.min_confidence,
+        }
+        return Votes(
+            self.name,
+            votes,
+            label_space=LabelSpace(self.classes_),
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            faults=faults,
+            candidates=candidates,
+        )
+
+
+def _digit_example() -> tuple[Any, Any, Any]:
+    images, y, _ = load_digits_images()
+    return DigitClassifier(min_confidence=0.3), images[:90], y[:90]
+
+
+register_labeler(example=_digit_example)(DigitClassifier)
 
 
 def classifier_labeling_function(

@@ -31,9 +31,11 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError, MissingDependencyError, require
+from labelwise.faults import FaultLog, call_safely
 from labelwise.geometry import Box, non_max_suppression
 from labelwise.labeling.lf import VectorizedLabelingFunction
-from labelwise.labeling.space import ABSTAIN
+from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 
 __all__ = [
     "HAAR_CASCADES",
@@ -41,6 +43,7 @@ __all__ = [
     "Detection",
     "DetectionResult",
     "Detector",
+    "DetectorLabeler",
     "HOGPeopleDetector",
     "HaarDetector",
     "UltralyticsDetector",
@@ -588,7 +591,7 @@ def load_detector(
 @dataclass
 class DetectionResult:
     """Detections over a collection: ``detections[i]`` for item ``item_ids[i]``
-    (``None`` where the image failed; the reason is in ``failures``)."""
+    (``None`` where the image failed; the reason is a fault in ``faults``)."""
 
     detector: str
     classes: list[str]
@@ -596,7 +599,15 @@ class DetectionResult:
     paths: list[str]
     detections: list[list[Detection] | None]
     sizes: list[tuple[int, int] | None] = field(default_factory=list)
-    failures: list[tuple[str, str]] = field(default_factory=list)
+    faults: FaultLog = field(default_factory=FaultLog)
+
+    @property
+    def failures(self) -> list[tuple[str, str]]:
+        """``(item_id, reason)`` per failed image (the faults in short)."""
+        return [
+            (str(f.item), f.message if f.error == "unreadable" else f"{f.error}: {f.message}")
+            for f in self.faults.errors
+        ]
 
     def to_frame(self) -> Any:
         """One row per detection: item_id, path, detector, label, score, x1, y1, x2, y2."""
@@ -647,16 +658,15 @@ def detect_images(
     ids = col.item_ids
     dets: list[list[Detection] | None] = [None] * len(col)
     sizes: list[tuple[int, int] | None] = [None] * len(col)
-    failures: list[tuple[str, str]] = []
+    faults = FaultLog()
     for i, img, err in col.iter_images(desc=f"detecting ({det.name})", progress=progress):
         if img is None:
-            failures.append((ids[i], err or "unreadable"))
+            faults.error(ids[i], "unreadable", err or "unreadable", source=det.name)
             continue
-        try:
-            dets[i] = det.detect(img)
+        ok, found = call_safely(det.detect, img, item=ids[i], faults=faults, source=det.name)
+        if ok:
+            dets[i] = found
             sizes[i] = (int(img.shape[1]), int(img.shape[0]))
-        except Exception as exc:
-            failures.append((ids[i], f"{type(exc).__name__}: {exc}"))
     return DetectionResult(
         det.name,
         list(det.classes),
@@ -664,7 +674,7 @@ def detect_images(
         [str(p) for p in col.table["path"]],
         dets,
         sizes,
-        failures,
+        faults,
     )
 
 
@@ -744,6 +754,126 @@ def detector_labeling_function(
         columns=[path_column],
         row_f=lambda x: one(x[path_column]),
     )
+
+
+class DetectorLabeler(BaseLabeler):
+    """An object detector as a labeler: ``label`` where it finds an object, per image.
+
+    Items are image paths or RGB arrays. An image votes ``label`` when the detector finds
+    at least ``min_count`` objects (of ``class_name``, scoring ``>= min_score``), else
+    ``negative_label`` (``ABSTAIN`` by default). An unreadable image or a detector error
+    is recorded as a fault in the :class:`~labelwise.labeling.Votes` and abstains.
+
+    Parameters
+    ----------
+    detector : str or Detector
+        A spec for :func:`load_detector` (``"faces"``, ``"people"``, a model path) or a
+        detector object. A spec is loaded on first use and again after unpickling.
+    label, negative_label : int
+        Class indices to vote.
+    label_space : LabelSpace or sequence of str, optional
+        The task's classes (default: two classes ``"0"``, ``"1"``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> lab = DetectorLabeler("faces", 1, negative_label=0, name="has_face")
+    >>> v = lab.label([np.zeros((64, 64, 3), np.uint8), "no/such/file.png"])
+    >>> v.votes.tolist(), v.n_faults, v.faults[0].item
+    ([0, -1], 1, 1)
+    """
+
+    requires_fit = False
+
+    def __init__(
+        self,
+        detector: str | Detector,
+        label: int,
+        *,
+        class_name: str | None = None,
+        min_score: float = float("-inf"),
+        min_count: int = 1,
+        negative_label: int | None = None,
+        label_space: LabelSpace | Sequence[str] | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.detector = detector
+        self.positive_label = int(label)
+        self.class_name = class_name
+        self.min_score = float(min_score)
+        self.min_count = int(min_count)
+        self.negative_label = negative_label
+        if label_space is None:
+            k = max(2, self.positive_label + 1, (negative_label or 0) + 1)
+            label_space = LabelSpace([str(i) for i in range(k)])
+        self.label_space = (
+            label_space if isinstance(label_space, LabelSpace) else LabelSpace(list(label_space))
+        )
+        spec = detector if isinstance(detector, str) else getattr(detector, "name", "detector")
+        self.name = name or f"detect_{spec}"
+        self._det: Detector | None = None if isinstance(detector, str) else detector
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if isinstance(self.detector, str):
+            state["_det"] = None  # OpenCV models do not pickle; reloaded from the spec
+        return state
+
+    def _detector(self) -> Detector:
+        if self._det is None:
+            self._det = load_detector(self.detector)
+        return self._det
+
+    def _vote(self, item: Any) -> int:
+        from labelwise.image.io import read_image
+
+        img = item if isinstance(item, np.ndarray) else read_image(str(item))
+        found = [
+            d
+            for d in self._detector().detect(img)
+            if d.score >= self.min_score and (self.class_name is None or d.label == self.class_name)
+        ]
+        if len(found) >= self.min_count:
+            return self.positive_label
+        return ABSTAIN if self.negative_label is None else int(self.negative_label)
+
+    def label(self, items: Any, *, progress: bool | None = None) -> Votes:
+        """One vote per image; failures abstain and are recorded as faults."""
+        from labelwise.progress import progress as progress_bar
+
+        items = (
+            items.tolist()
+            if hasattr(items, "tolist") and not isinstance(items, np.ndarray)
+            else items
+        )
+        items = list(items) if not isinstance(items, list) else items
+        det = self._detector()
+        faults = FaultLog()
+        votes = np.full(len(items), ABSTAIN, dtype=np.int64)
+        steps = progress_bar(
+            range(len(items)), total=len(items), desc=f"detecting ({det.name})", enabled=progress
+        )
+        for i in steps:
+            ok, v = call_safely(self._vote, items[i], item=i, faults=faults, source=self.name)
+            if ok:
+                votes[i] = v
+        prov = {
+            "kind": "image_detector",
+            "detector": det.name,
+            "class_name": self.class_name,
+            "min_score": None if np.isinf(self.min_score) else self.min_score,
+            "min_count": self.min_count,
+        }
+        return Votes(self.name, votes, label_space=self.label_space, provenance=prov, faults=faults)
+
+
+def _detector_example() -> tuple[Any, Any, Any]:
+    blank = np.zeros((48, 48, 3), np.uint8)
+    lab = DetectorLabeler("faces", 1, negative_label=0, name="has_face")
+    return lab, [blank, blank.copy(), "missing-image.png"], None
+
+
+register_labeler(example=_detector_example)(DetectorLabeler)
 
 
 def detection_features(

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.errors import DataError, MissingDependencyError, require
+from labelwise.errors import DataError, MissingDependencyError, NotFittedError, require
 
 __all__ = [
     "IMAGENET_MEAN",
@@ -177,7 +177,7 @@ class ImageEmbedder:
             raise DataError("no images to embed")
         if self.is_classical:
             if not hasattr(self, "mean_"):
-                raise DataError("ImageEmbedder is not fitted; call fit() or fit_transform()")
+                raise NotFittedError("ImageEmbedder is not fitted; call fit() or fit_transform()")
             raw = np.stack([classical_embedding(im) for im in images])
             emb = (raw - self.mean_) / self.scale_
         else:

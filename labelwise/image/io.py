@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from labelwise.errors import DataError
+from labelwise.faults import Fault, FaultLog
 from labelwise.image.errors import ImageReadError
 from labelwise.labeling.space import LabelSpace
 
@@ -38,16 +38,39 @@ _MODES = ("rgb", "gray", "unchanged")
 TINY_SIDE = 8
 
 
-@dataclass(frozen=True)
-class LoadIssue:
-    """A problem with one file: ``level`` is ``"error"`` (skipped) or ``"warning"`` (kept)."""
+class LoadIssue(Fault):
+    """A problem with one file: a :class:`~labelwise.faults.Fault` of :func:`load_images`.
 
-    path: str
-    level: str
-    message: str
+    ``path`` is the fault's ``item`` and ``level`` its ``severity``: ``"error"`` (the file
+    was skipped) or ``"warning"`` (kept). Collections keep them in a
+    :class:`~labelwise.faults.FaultLog` (:attr:`ImageCollection.issues`).
+
+    Examples
+    --------
+    >>> issue = LoadIssue("a.png", "error", "not a readable image")
+    >>> str(issue), issue.severity, issue.item
+    ('error: a.png: not a readable image', 'error', 'a.png')
+    """
+
+    def __init__(self, path: str, level: str, message: str, error: str | None = None) -> None:
+        if level not in ("error", "warning"):
+            raise DataError(f"level must be 'error' or 'warning', got {level!r}")
+        code = error or ("unreadable" if level == "error" else "check")
+        super().__init__(path, code, message, "load_images", None, level)  # type: ignore[arg-type]
+
+    @property
+    def path(self) -> str:
+        return str(self.item)
+
+    @property
+    def level(self) -> str:
+        return self.severity
 
     def __str__(self) -> str:
         return f"{self.level}: {self.path}: {self.message}"
+
+    def __reduce__(self) -> Any:
+        return (LoadIssue, (self.item, self.severity, self.message, self.error))
 
 
 def _open_checked(path: Path, *, decode: bool = True) -> Any:
@@ -242,21 +265,22 @@ class ImageCollection:
         ``item_id, path, label, width, height, mode, channels, bit_depth, format,
         file_size, has_alpha`` (``label`` is missing when no class is known).
     issues : list of LoadIssue
-        Errors (file skipped) and warnings (file kept), each naming the file.
+        Errors (file skipped) and warnings (file kept), each naming the file; each is a
+        :class:`~labelwise.faults.Fault` (:attr:`faults` gives them as a FaultLog).
     root : Path or None
         The folder loaded from, when there was one.
     """
 
     def __init__(self, table: Any, issues: Sequence[LoadIssue] = (), *, root: Path | None = None):
         self.table = table.reset_index(drop=True)
-        self.issues = list(issues)
+        self.issues: list[LoadIssue] = list(issues)
         self.root = root
 
     def __len__(self) -> int:
         return len(self.table)
 
     def __repr__(self) -> str:
-        n_err = sum(i.level == "error" for i in self.issues)
+        n_err = len(self.errors)
         return f"ImageCollection({len(self)} images, {n_err} skipped, root={str(self.root)!r})"
 
     @property
@@ -277,12 +301,17 @@ class ImageCollection:
         return LabelSpace(names) if names else None
 
     @property
+    def faults(self) -> FaultLog:
+        """The load issues as one :class:`~labelwise.faults.FaultLog`."""
+        return FaultLog(self.issues)
+
+    @property
     def errors(self) -> list[LoadIssue]:
-        return [i for i in self.issues if i.level == "error"]
+        return [i for i in self.issues if i.severity == "error"]
 
     @property
     def warnings(self) -> list[LoadIssue]:
-        return [i for i in self.issues if i.level == "warning"]
+        return [i for i in self.issues if i.severity == "warning"]
 
     def encoded_labels(self) -> np.ndarray:
         """Labels as class indices of :attr:`label_space` (``-1`` where unknown)."""
@@ -312,7 +341,7 @@ class ImageCollection:
         import pandas as pd
 
         return pd.DataFrame(
-            [(i.path, i.level, i.message) for i in self.issues],
+            [(str(i.item), i.severity, i.message) for i in self.issues],
             columns=["path", "level", "message"],
         )
 

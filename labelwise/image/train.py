@@ -19,7 +19,10 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.errors import DataError, require
+from labelwise.errors import DataError, NotFittedError, require
+from labelwise.labeling.scoring import votes_from_proba
+from labelwise.labeling.space import LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 
 __all__ = [
     "CNNImageClassifier",
@@ -108,8 +111,17 @@ def _hog_batch(arr: np.ndarray, hog_size: int) -> np.ndarray:
     return np.stack([hog_descriptor(im, size=hog_size) for im in arr])
 
 
-class SVMImageClassifier:
+def _class_space(classes: Any) -> LabelSpace:
+    """Class indices ``0..k-1`` named ``"0".."k-1"`` (k >= 2)."""
+    k = max(2, int(np.max(classes)) + 1 if len(classes) else 2)
+    return LabelSpace([str(i) for i in range(k)])
+
+
+class SVMImageClassifier(BaseLabeler):
     """An RBF SVM on flattened pixels (``features="flat"``) or HOG (``"hog"``).
+
+    A labeler: :meth:`label` returns :class:`~labelwise.labeling.Votes` over a batch of
+    same-shape images (classes are the integer labels it was fitted on).
 
     Attributes
     ----------
@@ -122,11 +134,20 @@ class SVMImageClassifier:
     >>> clf = SVMImageClassifier(features="flat").fit(X[:500], y[:500])
     >>> float((clf.predict(X[500:600]) == y[500:600]).mean()) > 0.75
     True
+    >>> clf.label(X[500:503]).provenance["kind"]
+    'image_classifier'
     """
 
     def __init__(
-        self, *, features: str = "hog", C: float = 10.0, hog_size: int = 32, seed: int = 0
+        self,
+        *,
+        features: str = "hog",
+        C: float = 10.0,
+        hog_size: int = 32,
+        seed: int = 0,
+        name: str = "svm_image",
     ) -> None:
+        self.name = name
         if features not in ("flat", "hog"):
             raise DataError(f"features must be 'flat' or 'hog', got {features!r}")
         self.features = features
@@ -140,7 +161,7 @@ class SVMImageClassifier:
             return _hog_batch(arr, self.hog_size)
         return arr.reshape(len(arr), -1).astype(np.float32) / 255.0
 
-    def fit(self, images: Any, y: Any) -> SVMImageClassifier:
+    def fit(self, images: Any, y: Any) -> SVMImageClassifier:  # type: ignore[override]
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import StandardScaler
         from sklearn.svm import SVC
@@ -148,16 +169,28 @@ class SVMImageClassifier:
         self.model_ = make_pipeline(
             StandardScaler(), SVC(C=self.C, gamma="scale", random_state=self.seed)
         ).fit(self._x(images), np.asarray(y))
+        self.label_space_ = _class_space(np.asarray(y, dtype=np.int64))
+        self._fitted = True
         return self
 
     def predict(self, images: Any) -> np.ndarray:
         if not hasattr(self, "model_"):
-            raise DataError("the classifier is not fitted; call fit() first")
+            raise NotFittedError("the classifier is not fitted; call fit() first")
         return np.asarray(self.model_.predict(self._x(images)), dtype=np.int64)
 
+    def label(self, images: Any) -> Votes:
+        """One vote per image (the SVM's class; it never abstains)."""
+        self.check_fitted()
+        prov = {"kind": "image_classifier", "model": "svm", "features": self.features}
+        votes = self.predict(images) if len(images) else np.zeros(0, dtype=np.int64)
+        return Votes(self.name, votes, label_space=self.label_space_, provenance=prov)
 
-class CNNImageClassifier:
+
+class CNNImageClassifier(BaseLabeler):
     """A small convolutional network in plain PyTorch.
+
+    A labeler: :meth:`label` returns :class:`~labelwise.labeling.Votes` (with class
+    probabilities), abstaining where the top probability is below ``min_confidence``.
 
     Parameters
     ----------
@@ -170,6 +203,10 @@ class CNNImageClassifier:
         for a network this small, and far faster on a busy machine, where torch's worker
         threads otherwise wait on each other; ``None`` keeps torch's setting.
     progress : bool, optional
+    min_confidence : float
+        :meth:`label` abstains below it.
+    name : str
+        Column name of its votes.
 
     Attributes
     ----------
@@ -188,7 +225,11 @@ class CNNImageClassifier:
         seed: int = 0,
         n_threads: int | None = 1,
         progress: bool | None = None,
+        min_confidence: float = 0.0,
+        name: str = "cnn_image",
     ) -> None:
+        self.min_confidence = min_confidence
+        self.name = name
         self.n_threads = n_threads
         self.epochs = epochs
         self.batch_size = batch_size
@@ -245,7 +286,7 @@ class CNNImageClassifier:
 
         return _Threads()
 
-    def fit(self, images: Any, y: Any) -> CNNImageClassifier:
+    def fit(self, images: Any, y: Any) -> CNNImageClassifier:  # type: ignore[override]
         with self._threads():
             return self._fit(images, y)
 
@@ -288,12 +329,14 @@ class CNNImageClassifier:
                 self.history_.append(total / len(x))
         net.eval()
         self.net_ = net
+        self.label_space_ = _class_space(self.classes_)
+        self._fitted = True
         return self
 
     def predict_proba(self, images: Any) -> np.ndarray:
         torch = require("torch", "image")
         if not hasattr(self, "net_"):
-            raise DataError("the classifier is not fitted; call fit() first")
+            raise NotFittedError("the classifier is not fitted; call fit() first")
         x = self._tensor(images)
         outs = []
         with self._threads(), torch.no_grad():
@@ -303,6 +346,44 @@ class CNNImageClassifier:
 
     def predict(self, images: Any) -> np.ndarray:
         return np.argmax(self.predict_proba(images), axis=1).astype(np.int64)
+
+    def label(self, images: Any) -> Votes:
+        """Votes with probabilities; ABSTAIN where the top probability < ``min_confidence``."""
+        self.check_fitted()
+        k = self.label_space_.k
+        proba = np.zeros((len(images), k))
+        if len(images):
+            p = self.predict_proba(images)
+            proba[:, : p.shape[1]] = p
+        votes, conf = votes_from_proba(proba, min_confidence=self.min_confidence)
+        prov = {"kind": "image_classifier", "model": "cnn", "min_confidence": self.min_confidence}
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=proba.argmax(axis=1) if len(images) else None,
+        )
+
+
+def _svm_example() -> tuple[Any, Any, Any]:
+    from labelwise.image.classify import load_digits_images
+
+    X, y, _ = load_digits_images()
+    return SVMImageClassifier(features="flat"), X[:80], y[:80]
+
+
+def _cnn_example() -> tuple[Any, Any, Any]:
+    from labelwise.image.classify import load_digits_images
+
+    X, y, _ = load_digits_images()
+    return CNNImageClassifier(epochs=1, batch_size=16, min_confidence=0.2), X[:48], y[:48]
+
+
+register_labeler(example=_svm_example)(SVMImageClassifier)
+register_labeler(example=_cnn_example)(CNNImageClassifier)
 
 
 def collection_to_arrays(

@@ -31,6 +31,7 @@ Examples
 
 from __future__ import annotations
 
+from labelwise._deprecation import moved_out_of_root
 from labelwise.learn.active import (
     disagreement_scores,
     find_next_items,
@@ -57,11 +58,8 @@ from labelwise.learn.cluster import (
 )
 from labelwise.learn.features import (
     FeaturePrep,
-    encode_targets,
     prepare_features,
-    regression_targets,
     split_target,
-    unlabeled_mask,
 )
 from labelwise.learn.issues import (
     LabelIssueFinder,
@@ -83,7 +81,9 @@ from labelwise.learn.pseudo import (
     find_confident_rows,
     find_least_uncertain_rows,
 )
-from labelwise.learn.result import LabelerResult, RegressionResult, stack_results
+from labelwise.learn.result import LabelerResult as LabelerResult  # deprecated: Votes
+from labelwise.learn.result import RegressionResult
+from labelwise.learn.result import stack_results as stack_results  # deprecated
 from labelwise.learn.timewindow import events_before_cutoff, make_cutoffs, time_window_labels
 
 __all__ = [
@@ -95,7 +95,6 @@ __all__ = [
     "FeaturePrep",
     "KSelection",
     "LabelIssueFinder",
-    "LabelerResult",
     "NearestLabeledLabeler",
     "NearestLabeledRegressor",
     "PseudoLabeler",
@@ -107,7 +106,6 @@ __all__ = [
     "confident_joint",
     "disagreement_scores",
     "dunn_index",
-    "encode_targets",
     "estimate_noise_matrix",
     "events_before_cutoff",
     "find_confident_rows",
@@ -124,11 +122,18 @@ __all__ = [
     "pairwise_kappa",
     "prepare_features",
     "rating_counts",
-    "regression_targets",
     "score_k_range",
     "split_target",
-    "stack_results",
     "time_window_labels",
     "uncertainty_scores",
-    "unlabeled_mask",
 ]
+
+#: Helpers moved out of the package root (importable from labelwise.learn.features).
+__getattr__ = moved_out_of_root(
+    __name__,
+    {
+        "encode_targets": "labelwise.learn.features",
+        "regression_targets": "labelwise.learn.features",
+        "unlabeled_mask": "labelwise.learn.features",
+    },
+)

@@ -14,8 +14,9 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import LabelwiseError
+from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes
 from labelwise.learn.features import (
     Categorical,
     FeaturePrep,
@@ -23,7 +24,7 @@ from labelwise.learn.features import (
     encode_targets,
     regression_targets,
 )
-from labelwise.learn.result import LabelerResult, RegressionResult
+from labelwise.learn.result import RegressionResult
 
 LabeledRows = Literal["crossfit", "given", "abstain"]
 
@@ -75,7 +76,7 @@ def numeric_targets(y: Any, n_rows: int) -> np.ndarray:
     return t
 
 
-def abstain_on(result: LabelerResult, rows: np.ndarray) -> LabelerResult:
+def abstain_on(result: Votes, rows: np.ndarray) -> Votes:
     """Make ``result`` abstain (votes and candidates) on ``rows``, in place."""
     result.votes[rows] = ABSTAIN
     assert result.candidates is not None
@@ -123,15 +124,44 @@ def regression_result(
     )
 
 
+def tiny_example_data() -> tuple[np.ndarray, list[Any]]:
+    """Ten rows in two tight clusters, six labeled: the conformance suite's example data."""
+    X = np.array(
+        [[0.0, 0.0], [0.2, 0.1], [0.1, 0.3], [5.0, 5.0], [5.2, 5.1], [4.9, 5.3],
+         [0.3, 0.2], [5.1, 4.8], [0.05, 0.15], [5.3, 5.2]]
+    )  # fmt: skip
+    return X, ["a", "a", "a", "b", "b", "b", None, None, None, None]
+
+
 class FeatureLabelerBase:
-    """What every feature-based labeler shares: its settings and the feature preparation."""
+    """What every feature-based labeler shares: its settings and the feature preparation.
+
+    Classification labelers are also :class:`~labelwise.labeling.BaseLabeler` s (they vote);
+    regression labelers share the same fitted-state behaviour without being vote producers:
+    ``label`` before ``fit`` raises :class:`~labelwise.errors.NotFittedError`.
+    """
+
+    requires_fit = True
+    _fitted = False
+
+    @property
+    def is_fitted(self) -> bool:
+        return bool(self._fitted)
+
+    def check_fitted(self) -> None:
+        """Raise :class:`~labelwise.errors.NotFittedError` unless fitted (as BaseLabeler)."""
+        if not self.is_fitted:
+            raise NotFittedError(
+                f"{type(self).__name__} {self.name!r} is not fitted yet; "
+                "call .fit(X, y) before .label(X)"
+            )
 
     kind: str
     name: str
     min_confidence: Any
     labeled_rows: LabeledRows
     cv: int
-    random_state: Any
+    seed: Any
     categorical: Categorical
     scale: Scale
     target_scale_: float  # regressors only: the spread of the labeled targets, set by fit
@@ -171,7 +201,7 @@ class FeatureLabelerBase:
         }
 
 
-class ClassLabelerBase(FeatureLabelerBase):
+class ClassLabelerBase(FeatureLabelerBase, BaseLabeler):
     """Base for classification labelers over features (see module docstring)."""
 
     kind = "labeler"
@@ -196,9 +226,10 @@ class ClassLabelerBase(FeatureLabelerBase):
         self._validate_labeled(n_labeled)
         self._fit_arrays(Xf, codes, self.label_space_.k)
         self.n_labeled_ = n_labeled
+        self._fitted = True
         return Xf, codes
 
-    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:
+    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Any:  # type: ignore[override]
         """Learn from the labeled rows of ``y`` (shape (n,), missing = unlabeled).
 
         ``X`` (shape (n, p)) should hold the unlabeled rows too: scaling is fitted on all
@@ -207,14 +238,13 @@ class ClassLabelerBase(FeatureLabelerBase):
         self._fit_all(X, y, label_space)
         return self
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes for the rows of ``X`` (no special handling of labeled rows)."""
-        if not hasattr(self, "label_space_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         best, conf, proba = self._predict_arrays(self.prep_.transform(X))
         return self._result(best, conf, proba)
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit, then label every row of ``X`` (labeled rows per ``labeled_rows``)."""
         check_labeled_rows(self.labeled_rows)
         Xf, codes = self._fit_all(X, y, label_space)
@@ -228,7 +258,7 @@ class ClassLabelerBase(FeatureLabelerBase):
         elif self.labeled_rows == "abstain":
             conf[labeled] = 0.0
         elif len(labeled) >= 2:
-            for fold in crossfit_folds(codes, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(codes, labeled, self.cv, self.seed):
                 masked = codes.copy()
                 masked[fold] = ABSTAIN
                 if len(np.unique(masked[masked != ABSTAIN])) < 1:
@@ -240,10 +270,18 @@ class ClassLabelerBase(FeatureLabelerBase):
         result = self._result(best, conf, proba)
         return abstain_on(result, labeled) if self.labeled_rows == "abstain" else result
 
-    def _result(self, best: np.ndarray, conf: np.ndarray, proba: np.ndarray) -> LabelerResult:
+    def _result(self, best: np.ndarray, conf: np.ndarray, proba: np.ndarray) -> Votes:
         votes = np.where(conf >= self.min_confidence, best, ABSTAIN)
         prov = self._provenance()
-        return LabelerResult(votes, conf, self.name, self.label_space_, proba, prov, best)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=best,
+        )
 
 
 class RegLabelerBase(FeatureLabelerBase):
@@ -272,6 +310,7 @@ class RegLabelerBase(FeatureLabelerBase):
         self._validate_labeled(len(labeled))
         self._fit_arrays(Xf, t)
         self.n_labeled_ = len(labeled)
+        self._fitted = True
         return Xf, t
 
     def fit(self, X: Any, y: Any) -> Any:
@@ -281,8 +320,7 @@ class RegLabelerBase(FeatureLabelerBase):
 
     def label(self, X: Any) -> RegressionResult:
         """Values for the rows of ``X``."""
-        if not hasattr(self, "target_scale_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         value, unc = self._predict_arrays(self.prep_.transform(X))
         return self._result(value, unc)
 
@@ -293,7 +331,7 @@ class RegLabelerBase(FeatureLabelerBase):
         value, unc = self._predict_arrays(Xf)
         labeled = np.flatnonzero(~np.isnan(t))
         if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
-            for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(None, labeled, self.cv, self.seed):
                 masked = t.copy()
                 masked[fold] = np.nan
                 self._fit_arrays(Xf, masked)

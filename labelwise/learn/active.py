@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import LabelwiseError
 
 __all__ = [
@@ -137,6 +138,7 @@ def k_center_greedy(
     *,
     already_selected: Any = None,
     candidates: Any = None,
+    seed: Any = None,
     random_state: Any = None,
 ) -> np.ndarray:
     """Pick ``batch_size`` items that cover the feature space (greedy k-center).
@@ -154,7 +156,7 @@ def k_center_greedy(
         Indices that count as covered already.
     candidates : array-like of int, optional
         Only pick among these indices (default: all not already selected).
-    random_state : int or Generator, optional
+    seed : int or Generator, optional
         Picks the first item when nothing is selected yet.
 
     Returns
@@ -167,6 +169,9 @@ def k_center_greedy(
     >>> k_center_greedy(X, 3, already_selected=[0]).tolist()
     [4, 5, 2]
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="k_center_greedy()"
+    )
     X = np.asarray(features, dtype=np.float64)
     if X.ndim != 2:
         raise LabelwiseError(f"features must be 2-D (n, d), got shape {X.shape}")
@@ -189,7 +194,7 @@ def k_center_greedy(
     available = np.ones(len(cand), dtype=bool)
     for _ in range(batch_size):
         if np.isinf(min_dist[available]).all():
-            rng = np.random.default_rng(random_state)
+            rng = np.random.default_rng(seed)
             j = int(rng.choice(np.flatnonzero(available)))
         else:
             j = int(
@@ -211,6 +216,7 @@ def find_next_items(
     features: Any = None,
     diversity: bool = False,
     pool_factor: int = 5,
+    seed: Any = None,
     random_state: Any = None,
 ) -> np.ndarray:
     """The next ``batch_size`` items for humans, by score (and optionally diverse).
@@ -241,6 +247,9 @@ def find_next_items(
     >>> find_next_items(np.array([0.1, 0.9, 0.5, 0.8]), batch_size=2, labeled=[1]).tolist()
     [3, 2]
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="find_next_items()"
+    )
     s = np.asarray(scores, dtype=np.float64).reshape(-1)
     n = len(s)
     if np.isnan(s).any():
@@ -270,5 +279,5 @@ def find_next_items(
         batch_size,
         already_selected=np.flatnonzero(mask),
         candidates=pool,
-        random_state=random_state,
+        seed=seed,
     )

@@ -17,8 +17,10 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -26,10 +28,11 @@ from labelwise.learn._base import (
     class_targets,
     fill_labeled_targets,
     numeric_targets,
+    tiny_example_data,
 )
 from labelwise.learn.features import Categorical, Scale
-from labelwise.learn.result import LabelerResult, RegressionResult
-from labelwise.progress import progress
+from labelwise.learn.result import RegressionResult
+from labelwise.progress import progress as progress_bar
 
 __all__ = [
     "ClusterLabeler",
@@ -51,6 +54,7 @@ def dunn_index(
     labels: np.ndarray,
     *,
     sample_size: int | None = 2000,
+    seed: Any = None,
     random_state: Any = None,
 ) -> float:
     """Dunn's index: smallest distance between clusters / largest cluster diameter.
@@ -71,12 +75,13 @@ def dunn_index(
     >>> dunn_index(X, np.array([0, 0, 1, 1]))
     9.0
     """
+    seed = renamed_kwarg(seed, random_state, old="random_state", new="seed", where="dunn_index()")
     from scipy.spatial.distance import cdist
 
     X = np.asarray(X, dtype=np.float64)
     labels = np.asarray(labels)
     if sample_size is not None and len(X) > sample_size:
-        rng = np.random.default_rng(random_state)
+        rng = np.random.default_rng(seed)
         pick = rng.choice(len(X), size=sample_size, replace=False)
         X, labels = X[pick], labels[pick]
     ids = np.unique(labels)
@@ -226,7 +231,9 @@ def score_k_range(
     *,
     minibatch: bool | Literal["auto"] = "auto",
     sample_size: int = 2000,
+    seed: Any = None,
     random_state: Any = None,
+    progress: bool | None = None,
     show_progress: bool | None = None,
 ) -> KSelection:
     """Fit k-means for each ``k`` in ``ks`` and score the clusterings.
@@ -249,9 +256,15 @@ def score_k_range(
     --------
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(c, 0.2, size=(30, 2)) for c in (0, 5, 10)])
-    >>> score_k_range(X, range(2, 6), random_state=0).best_k("silhouette")
+    >>> score_k_range(X, range(2, 6), seed=0).best_k("silhouette")
     3
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="score_k_range()"
+    )
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="score_k_range()"
+    )
     from sklearn.metrics import davies_bouldin_score, silhouette_score
 
     X = np.asarray(X, dtype=np.float64)
@@ -261,11 +274,11 @@ def score_k_range(
     for k in ks:
         _check_cluster_k(k, len(X))
     mb = _use_minibatch(minibatch, len(X))
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     seed = int(rng.integers(2**31 - 1))
     sample = rng.choice(len(X), size=min(sample_size, len(X)), replace=False)
     inertia, sil, db, dunn, models = [], [], [], [], []
-    for k in progress(ks, total=len(ks), desc="k-means over k", enabled=show_progress):
+    for k in progress_bar(ks, total=len(ks), desc="k-means over k", enabled=progress):
         model = _kmeans(k, minibatch=mb, seed=seed).fit(X)
         labels = model.labels_
         models.append(model)
@@ -295,7 +308,7 @@ class _ClusterBase(FeatureLabelerBase):
     select_by: SelectBy
     minibatch: bool | Literal["auto"]
     sample_size: int
-    show_progress: bool | None
+    progress: bool | None
 
     def _cluster(self, X: Any) -> np.ndarray:
         """Prepare features, choose ``k``, fit k-means; returns the prepared features."""
@@ -312,8 +325,8 @@ class _ClusterBase(FeatureLabelerBase):
                 ks,
                 minibatch=self.minibatch,
                 sample_size=self.sample_size,
-                random_state=self.random_state,
-                show_progress=self.show_progress,
+                seed=self.seed,
+                progress=self.progress,
             )
             self.k_ = self.k_selection_.best_k(self.select_by)
             self.kmeans_ = self.k_selection_.models[ks.index(self.k_)]
@@ -321,7 +334,7 @@ class _ClusterBase(FeatureLabelerBase):
             _check_cluster_k(int(self.k), len(Xf))
             self.k_selection_ = None
             self.k_ = int(self.k)
-            seed = int(np.random.default_rng(self.random_state).integers(2**31 - 1))
+            seed = int(np.random.default_rng(self.seed).integers(2**31 - 1))
             self.kmeans_ = _kmeans(
                 self.k_, minibatch=_use_minibatch(self.minibatch, len(Xf)), seed=seed
             ).fit(Xf)
@@ -330,8 +343,7 @@ class _ClusterBase(FeatureLabelerBase):
 
     def predict_clusters(self, X: Any) -> np.ndarray:
         """Cluster id of each row of ``X`` (shape (n,))."""
-        if not hasattr(self, "kmeans_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return np.asarray(self.kmeans_.predict(self.prep_.transform(X)), dtype=np.int64)
 
     def plot_k_selection(self) -> Any:
@@ -342,7 +354,7 @@ class _ClusterBase(FeatureLabelerBase):
         return self.k_selection_.plot(chosen=self.k_)
 
 
-class ClusterLabeler(_ClusterBase):
+class ClusterLabeler(_ClusterBase, BaseLabeler):
     """k-means clusters, each labeled by the majority class of its labeled rows.
 
     Parameters
@@ -367,8 +379,8 @@ class ClusterLabeler(_ClusterBase):
     sample_size : int, default 2000
         Rows sampled for silhouette and Dunn's index.
     name : str, default "kmeans"
-    random_state : int or Generator, optional
-    show_progress : bool, optional
+    seed : int or Generator, optional
+    progress : bool, optional
 
     Attributes
     ----------
@@ -384,7 +396,7 @@ class ClusterLabeler(_ClusterBase):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(c, 0.3, size=(20, 2)) for c in (0, 6)])
     >>> y = np.full(40, -1); y[:3] = 0; y[20:23] = 1
-    >>> r = ClusterLabeler(k=2, random_state=0).fit_label(X, y)
+    >>> r = ClusterLabeler(k=2, seed=0).fit_label(X, y)
     >>> (r.votes[:20] == 0).all() and (r.votes[20:] == 1).all()
     np.True_
     """
@@ -406,9 +418,17 @@ class ClusterLabeler(_ClusterBase):
         labeled_rows: LabeledRows = "crossfit",
         sample_size: int = 2000,
         name: str = "kmeans",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="ClusterLabeler()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="ClusterLabeler()"
+        )
         self.k = k
         self.k_range = k_range
         self.select_by = select_by
@@ -421,8 +441,8 @@ class ClusterLabeler(_ClusterBase):
         self.labeled_rows = labeled_rows
         self.sample_size = sample_size
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     def _name_clusters(self, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Vote and confidence per row of ``counts`` (shape (r, k))."""
@@ -438,7 +458,9 @@ class ClusterLabeler(_ClusterBase):
         ok = (n >= max(1, self.min_labeled)) & (purity >= self.min_purity) & (top > second)
         return np.where(ok, best, ABSTAIN), np.where(n > 0, conf, 0.0)
 
-    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> ClusterLabeler:
+    def fit(  # type: ignore[override]  # gold y is required
+        self, X: Any, y: Any, *, label_space: LabelSpace | None = None
+    ) -> ClusterLabeler:
         """Cluster all rows of ``X`` (shape (n, p)) and name clusters from labeled ``y``."""
         Xf = self._cluster(X)
         codes, self.label_space_ = class_targets(y, len(Xf), label_space=label_space)
@@ -448,13 +470,14 @@ class ClusterLabeler(_ClusterBase):
         np.add.at(counts, (self.clusters_[lab], codes[lab]), 1.0)
         self.cluster_counts_ = counts
         self.cluster_votes_, self.cluster_confidence_ = self._name_clusters(counts)
+        self._fitted = True
         return self
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes for the rows of ``X`` from the cluster each falls in."""
         return self._result(self.predict_clusters(X))
 
-    def _result(self, clusters: np.ndarray, votes: Any = None, conf: Any = None) -> LabelerResult:
+    def _result(self, clusters: np.ndarray, votes: Any = None, conf: Any = None) -> Votes:
         votes = self.cluster_votes_[clusters] if votes is None else votes
         conf = self.cluster_confidence_[clusters] if conf is None else conf
         candidates = np.asarray(votes).copy()
@@ -472,9 +495,17 @@ class ClusterLabeler(_ClusterBase):
             "labeled_rows": self.labeled_rows,
             "clusters_abstaining": int((self.cluster_votes_ == ABSTAIN).sum()),
         }
-        return LabelerResult(votes, conf, self.name, self.label_space_, proba, prov, candidates)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=candidates,
+        )
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit and vote on every row; labeled rows per ``labeled_rows``."""
         check_labeled_rows(self.labeled_rows)
         self.fit(X, y, label_space=label_space)
@@ -550,7 +581,7 @@ class ClusterRegressor(_ClusterBase):
     Parameters
     ----------
     k, k_range, select_by, minibatch, scale, categorical, labeled_rows, sample_size, name,
-    random_state, show_progress
+    seed, progress
         As in :class:`ClusterLabeler`.
     min_labeled : int, default 2
         Clusters with fewer labeled rows give ``NaN`` (abstain).
@@ -567,7 +598,7 @@ class ClusterRegressor(_ClusterBase):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(c, 0.3, size=(20, 2)) for c in (0, 6)])
     >>> y = np.full(40, np.nan); y[:4] = 1.0; y[20:24] = 5.0
-    >>> r = ClusterRegressor(k=2, random_state=0).fit_label(X, y)
+    >>> r = ClusterRegressor(k=2, seed=0).fit_label(X, y)
     >>> float(r.values[10]), float(r.values[30])
     (1.0, 5.0)
     """
@@ -588,9 +619,17 @@ class ClusterRegressor(_ClusterBase):
         labeled_rows: LabeledRows = "crossfit",
         sample_size: int = 2000,
         name: str = "kmeans",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="ClusterRegressor()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="ClusterRegressor()"
+        )
         self.k = k
         self.k_range = k_range
         self.select_by = select_by
@@ -602,8 +641,8 @@ class ClusterRegressor(_ClusterBase):
         self.labeled_rows = labeled_rows
         self.sample_size = sample_size
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     def fit(self, X: Any, y: Any) -> ClusterRegressor:
         """Cluster all rows of ``X`` and summarise the labeled targets per cluster."""
@@ -620,6 +659,7 @@ class ClusterRegressor(_ClusterBase):
         sq = np.bincount(self.clusters_[lab], weights=t[lab] ** 2, minlength=k)
         self._sums, self._sq = sums, sq
         self.cluster_means_, self.cluster_stds_ = self._summaries(self.cluster_n_, sums, sq)
+        self._fitted = True
         return self
 
     def _summaries(
@@ -663,3 +703,11 @@ class ClusterRegressor(_ClusterBase):
             m, s = self._summaries(self.cluster_n_[c] - 1, self._sums[c] - t, self._sq[c] - t**2)
             value[lab], unc[lab] = m, s
         return self._result(value, unc)
+
+
+def _cluster_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return ClusterLabeler(k=2, seed=0), X, y
+
+
+register_labeler(example=_cluster_example)(ClusterLabeler)

@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from labelwise.errors import DataError, LabelwiseError
+from labelwise.errors import DataError, LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
 
 __all__ = [
@@ -161,7 +161,7 @@ class FeaturePrep:
     def transform(self, X: Any) -> np.ndarray:
         """The float matrix of shape (n, n_features) for ``X`` (same columns as at ``fit``)."""
         if not hasattr(self, "columns_"):
-            raise LabelwiseError("FeaturePrep is not fitted; call fit(X) first")
+            raise NotFittedError("FeaturePrep is not fitted; call fit(X) first")
         df = _as_frame(X, columns=self.columns_)
         missing = [c for c in self.columns_ if c not in df.columns]
         if missing:

@@ -26,7 +26,8 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import DataError, LabelwiseError
+from labelwise._deprecation import renamed_kwarg
+from labelwise.errors import DataError, LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
 from labelwise.learn.features import Categorical, FeaturePrep, encode_targets
 
@@ -75,6 +76,7 @@ def out_of_fold_proba(
     cv: int = 5,
     label_space: LabelSpace | None = None,
     categorical: Categorical = "error",
+    seed: Any = None,
     random_state: Any = None,
 ) -> np.ndarray:
     """Cross-validated class probabilities: each row is scored by a model that never saw it.
@@ -98,10 +100,13 @@ def out_of_fold_proba(
     >>> rng = np.random.default_rng(0)
     >>> X = np.r_[rng.normal(-2, 1, 50), rng.normal(2, 1, 50)].reshape(-1, 1)
     >>> y = np.r_[np.zeros(50, int), np.ones(50, int)]
-    >>> P = out_of_fold_proba(X, y, random_state=0)
+    >>> P = out_of_fold_proba(X, y, seed=0)
     >>> P.shape, bool((P.argmax(1) == y).mean() > 0.9)
     ((100, 2), True)
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="out_of_fold_proba()"
+    )
     from sklearn.base import clone
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -127,7 +132,7 @@ def out_of_fold_proba(
         estimator = LogisticRegression(max_iter=2000)
     if not hasattr(estimator, "predict_proba"):
         raise LabelwiseError(f"{type(estimator).__name__} has no predict_proba")
-    seed = int(np.random.default_rng(random_state).integers(2**31 - 1))
+    seed = int(np.random.default_rng(seed).integers(2**31 - 1))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     p = cross_val_predict(
         clone(estimator), Xf[lab], codes[lab], cv=splitter, method="predict_proba"
@@ -333,7 +338,7 @@ class LabelIssueFinder:
     cv : int, default 5
     filter_by, rank_by : see :func:`find_label_issues`
     categorical : see :class:`~labelwise.learn.FeaturePrep`
-    random_state : int or Generator, optional
+    seed : int or Generator, optional
 
     Attributes
     ----------
@@ -352,7 +357,7 @@ class LabelIssueFinder:
     >>> X = np.r_[rng.normal(-3, 1, 60), rng.normal(3, 1, 60)].reshape(-1, 1)
     >>> y = np.r_[np.zeros(60, int), np.ones(60, int)]
     >>> y[[5, 70]] = 1 - y[[5, 70]]
-    >>> sorted(LabelIssueFinder(random_state=0).fit(X, y).issues_[:2].tolist())
+    >>> sorted(LabelIssueFinder(seed=0).fit(X, y).issues_[:2].tolist())
     [5, 70]
     """
 
@@ -364,14 +369,18 @@ class LabelIssueFinder:
         filter_by: FilterBy = "prune_by_noise_rate",
         rank_by: RankBy = "self_confidence",
         categorical: Categorical = "error",
+        seed: Any = None,
         random_state: Any = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="LabelIssueFinder()"
+        )
         self.estimator = estimator
         self.cv = cv
         self.filter_by = filter_by
         self.rank_by = rank_by
         self.categorical = categorical
-        self.random_state = random_state
+        self.seed = seed
 
     def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelIssueFinder:
         """Score the labels ``y`` (shape (n,)) of the rows of ``X`` (shape (n, p))."""
@@ -384,7 +393,7 @@ class LabelIssueFinder:
             cv=self.cv,
             label_space=self.label_space_,
             categorical=self.categorical,
-            random_state=self.random_state,
+            seed=self.seed,
         )
         p = np.nan_to_num(self.proba_)
         self.issues_ = find_label_issues(codes, p, filter_by=self.filter_by, rank_by=self.rank_by)
@@ -398,7 +407,7 @@ class LabelIssueFinder:
         import pandas as pd
 
         if not hasattr(self, "issues_"):
-            raise LabelwiseError("LabelIssueFinder is not fitted; call fit(X, y) first")
+            raise NotFittedError("LabelIssueFinder is not fitted; call fit(X, y) first")
         idx = self.issues_
         names = self.label_space_.names
         p = np.nan_to_num(self.proba_[idx])

@@ -19,9 +19,11 @@ from typing import Any, Literal
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import LabelwiseError
 from labelwise.labeling.space import ABSTAIN
-from labelwise.learn._base import ClassLabelerBase, LabeledRows, RegLabelerBase
+from labelwise.labeling.votes import register_labeler
+from labelwise.learn._base import ClassLabelerBase, LabeledRows, RegLabelerBase, tiny_example_data
 from labelwise.learn.features import Categorical, Scale
 
 __all__ = [
@@ -112,7 +114,7 @@ class NearestLabeledLabeler(_KNearest, ClassLabelerBase):
     cv : int, default 5
         Folds for ``labeled_rows="crossfit"``.
     name : str, default "nearest_labeled"
-    random_state : int or Generator, optional
+    seed : int or Generator, optional
 
     Examples
     --------
@@ -137,8 +139,12 @@ class NearestLabeledLabeler(_KNearest, ClassLabelerBase):
         labeled_rows: LabeledRows = "crossfit",
         cv: int = 5,
         name: str = "nearest_labeled",
+        seed: Any = None,
         random_state: Any = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="NearestLabeledLabeler()"
+        )
         self.k = k
         self.metric = metric
         self.weights = weights
@@ -149,7 +155,7 @@ class NearestLabeledLabeler(_KNearest, ClassLabelerBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
+        self.seed = seed
 
     def _fit_arrays(self, Xf: np.ndarray, codes: np.ndarray, k: int) -> None:
         lab = np.flatnonzero(codes != ABSTAIN)
@@ -184,7 +190,7 @@ class NearestLabeledRegressor(_KNearest, RegLabelerBase):
 
     Parameters
     ----------
-    k, metric, weights, scale, categorical, labeled_rows, cv, name, random_state
+    k, metric, weights, scale, categorical, labeled_rows, cv, name, seed
         As in :class:`NearestLabeledLabeler`.
     min_confidence : float, default 0.0
         Give ``NaN`` (abstain) below this confidence.
@@ -212,8 +218,12 @@ class NearestLabeledRegressor(_KNearest, RegLabelerBase):
         labeled_rows: LabeledRows = "crossfit",
         cv: int = 5,
         name: str = "nearest_labeled",
+        seed: Any = None,
         random_state: Any = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="NearestLabeledRegressor()"
+        )
         self.k = k
         self.metric = metric
         self.weights = weights
@@ -223,7 +233,7 @@ class NearestLabeledRegressor(_KNearest, RegLabelerBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
+        self.seed = seed
 
     def _fit_arrays(self, Xf: np.ndarray, y: np.ndarray) -> None:
         lab = np.flatnonzero(~np.isnan(y))
@@ -326,7 +336,7 @@ class ClassStatisticsLabeler(ClassLabelerBase):
     use_priors : bool, default False
         Add the labeled class frequencies as priors (only when the labeled rows were drawn
         at random, otherwise their class balance misleads).
-    scale, categorical, min_confidence, labeled_rows, cv, name, random_state
+    scale, categorical, min_confidence, labeled_rows, cv, name, seed
         As in :class:`NearestLabeledLabeler`.
 
     Examples
@@ -351,8 +361,12 @@ class ClassStatisticsLabeler(ClassLabelerBase):
         labeled_rows: LabeledRows = "crossfit",
         cv: int = 5,
         name: str = "class_statistics",
+        seed: Any = None,
         random_state: Any = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="ClassStatisticsLabeler()"
+        )
         self.distance = distance
         self.shrinkage = shrinkage
         self.use_priors = use_priors
@@ -362,7 +376,7 @@ class ClassStatisticsLabeler(ClassLabelerBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
+        self.seed = seed
 
     def _params(self) -> dict[str, Any]:
         return {"distance": self.distance, "scale": self.scale, "use_priors": self.use_priors}
@@ -390,7 +404,7 @@ class ClassStatisticsRegressor(RegLabelerBase):
     n_bins : int, default 5
         Quantile bins of the labeled target (each bin needs at least 2 labeled rows).
     distance, shrinkage, scale, categorical, min_confidence, labeled_rows, cv, name,
-    random_state
+    seed
         As in :class:`ClassStatisticsLabeler`.
 
     Notes
@@ -422,8 +436,12 @@ class ClassStatisticsRegressor(RegLabelerBase):
         labeled_rows: LabeledRows = "crossfit",
         cv: int = 5,
         name: str = "class_statistics",
+        seed: Any = None,
         random_state: Any = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="ClassStatisticsRegressor()"
+        )
         self.n_bins = n_bins
         self.distance = distance
         self.shrinkage = shrinkage
@@ -433,7 +451,7 @@ class ClassStatisticsRegressor(RegLabelerBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
+        self.seed = seed
 
     def _params(self) -> dict[str, Any]:
         return {"n_bins": self.n_bins, "distance": self.distance, "scale": self.scale}
@@ -469,3 +487,17 @@ class ClassStatisticsRegressor(RegLabelerBase):
         between = proba @ (means**2) - value**2
         within = proba @ np.nan_to_num(self.bin_stds_)
         return value, np.sqrt(np.maximum(between, 0.0)) + within
+
+
+def _nearest_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return NearestLabeledLabeler(k=2), X, y
+
+
+def _stats_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return ClassStatisticsLabeler(distance="diagonal"), X, y
+
+
+register_labeler(example=_nearest_example)(NearestLabeledLabeler)
+register_labeler(example=_stats_example)(ClassStatisticsLabeler)

@@ -18,8 +18,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from labelwise.errors import LabelwiseError
+from labelwise._deprecation import renamed_kwarg
+from labelwise.errors import LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 from labelwise.learn._base import (
     FeatureLabelerBase,
     LabeledRows,
@@ -29,10 +31,11 @@ from labelwise.learn._base import (
     crossfit_folds,
     fill_labeled_targets,
     numeric_targets,
+    tiny_example_data,
 )
 from labelwise.learn.features import Categorical, Scale
-from labelwise.learn.result import LabelerResult, RegressionResult
-from labelwise.progress import progress
+from labelwise.learn.result import RegressionResult
+from labelwise.progress import progress as progress_bar
 
 __all__ = [
     "PseudoLabeler",
@@ -175,7 +178,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
     estimator: Any
     max_rounds: int
     holdout: Any
-    show_progress: bool | None
+    progress: bool | None
     rounds_: list[dict[str, Any]]
     estimator_: Any
     n_train_: int
@@ -189,7 +192,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
         import pandas as pd
 
         if not hasattr(self, "rounds_"):
-            raise LabelwiseError(f"{type(self).__name__} is not fitted; call fit first")
+            raise NotFittedError(f"{type(self).__name__} is not fitted; call fit first")
         return pd.DataFrame(self.rounds_)
 
     def report(self, path: str | Path | None = None) -> Any:
@@ -229,7 +232,7 @@ class _SelfTrainingBase(FeatureLabelerBase):
         return r
 
 
-class PseudoLabeler(_SelfTrainingBase):
+class PseudoLabeler(_SelfTrainingBase, BaseLabeler):
     """Self-training for classification around any estimator with ``predict_proba``.
 
     Parameters
@@ -256,8 +259,8 @@ class PseudoLabeler(_SelfTrainingBase):
         self-training once per fold (``cv`` times the cost).
     cv : int, default 5
     name : str, default "pseudo_label"
-    random_state : int or Generator, optional
-    show_progress : bool, optional
+    seed : int or Generator, optional
+    progress : bool, optional
 
     Attributes
     ----------
@@ -274,7 +277,7 @@ class PseudoLabeler(_SelfTrainingBase):
     >>> rng = np.random.default_rng(0)
     >>> X = np.vstack([rng.normal(-2, 1, (100, 2)), rng.normal(2, 1, (100, 2))])
     >>> y = np.full(200, -1); y[:10] = 0; y[100:110] = 1
-    >>> r = PseudoLabeler(threshold=0.9, holdout=0.0, random_state=0).fit_label(X, y)
+    >>> r = PseudoLabeler(threshold=0.9, holdout=0.0, seed=0).fit_label(X, y)
     >>> float(np.mean(r.votes[10:100] == 0)) > 0.9
     True
     """
@@ -297,9 +300,17 @@ class PseudoLabeler(_SelfTrainingBase):
         labeled_rows: LabeledRows = "abstain",
         cv: int = 5,
         name: str = "pseudo_label",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="PseudoLabeler()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="PseudoLabeler()"
+        )
         self.estimator = estimator
         self.threshold = threshold
         self.top_k = top_k
@@ -312,8 +323,8 @@ class PseudoLabeler(_SelfTrainingBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     # ---------------------------------------------------------------- core loop
     def _self_train(
@@ -386,11 +397,11 @@ class PseudoLabeler(_SelfTrainingBase):
         reason = "max_rounds reached"
         if len(pool) == 0:
             return model, pseudo, rounds, "no unlabeled rows"
-        for rnd in progress(
+        for rnd in progress_bar(
             range(1, int(self.max_rounds) + 1),
             total=int(self.max_rounds),
             desc=f"{self.name} rounds",
-            enabled=self.show_progress,
+            enabled=self.progress,
         ):
             candidates = pool if self.relabel else pool[pseudo[pool] == ABSTAIN]
             if len(candidates) == 0:
@@ -427,7 +438,9 @@ class PseudoLabeler(_SelfTrainingBase):
         return model, pseudo, rounds, reason
 
     # ---------------------------------------------------------------- public API
-    def fit(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> PseudoLabeler:
+    def fit(  # type: ignore[override]  # gold y is required
+        self, X: Any, y: Any, *, label_space: LabelSpace | None = None
+    ) -> PseudoLabeler:
         """Self-train on features ``X`` (shape (n, p)) and partly labeled ``y`` (shape (n,)).
 
         Warns and fits on the labeled rows only when nothing is unlabeled.
@@ -442,7 +455,7 @@ class PseudoLabeler(_SelfTrainingBase):
                 UserWarning,
                 stacklevel=2,
             )
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         train, self.eval_index_ = _holdout_split(labeled, codes, self.holdout, rng)
         missing = sorted(set(range(self.label_space_.k)) - set(codes[train].tolist()))
         if missing:
@@ -455,12 +468,12 @@ class PseudoLabeler(_SelfTrainingBase):
             Xf, codes, train, self.eval_index_, self.label_space_.k
         )
         self.n_pseudo_ = int((self.pseudo_labels_ != ABSTAIN).sum())
+        self._fitted = True
         return self
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Class probabilities of shape (n, k) from the final model."""
-        if not hasattr(self, "estimator_"):
-            raise LabelwiseError("PseudoLabeler is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return self._proba(self.estimator_, self.prep_.transform(X))
 
     def _proba(self, model: Any, Xf: np.ndarray) -> np.ndarray:
@@ -473,12 +486,12 @@ class PseudoLabeler(_SelfTrainingBase):
             return float(self.min_confidence)
         return float(self.threshold) if self.threshold is not None else 0.0
 
-    def label(self, X: Any) -> LabelerResult:
+    def label(self, X: Any) -> Votes:
         """Votes of the final model for the rows of ``X``."""
         proba = self.predict_proba(X)
         return self._result(proba)
 
-    def _result(self, proba: np.ndarray) -> LabelerResult:
+    def _result(self, proba: np.ndarray) -> Votes:
         conf = proba.max(axis=1)
         votes = np.where(conf >= self._min_conf(), proba.argmax(axis=1), ABSTAIN)
         prov = {
@@ -492,11 +505,17 @@ class PseudoLabeler(_SelfTrainingBase):
             "labeled_rows": self.labeled_rows,
             "stop_reason": self.stop_reason_,
         }
-        return LabelerResult(
-            votes, conf, self.name, self.label_space_, proba, prov, proba.argmax(axis=1)
+        return Votes(
+            self.name,
+            votes,
+            label_space=self.label_space_,
+            confidence=conf,
+            proba=proba,
+            provenance=prov,
+            candidates=proba.argmax(axis=1),
         )
 
-    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> LabelerResult:
+    def fit_label(self, X: Any, y: Any, *, label_space: LabelSpace | None = None) -> Votes:
         """Fit, then vote on every row of ``X``; labeled rows per ``labeled_rows``."""
         check_labeled_rows(self.labeled_rows)
         self.fit(X, y, label_space=label_space)
@@ -506,7 +525,7 @@ class PseudoLabeler(_SelfTrainingBase):
         if self.labeled_rows == "given":
             proba[labeled] = np.eye(self.label_space_.k)[codes[labeled]]
         elif self.labeled_rows == "crossfit":
-            for fold in crossfit_folds(codes, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(codes, labeled, self.cv, self.seed):
                 masked = codes.copy()
                 masked[fold] = ABSTAIN
                 train = np.flatnonzero(masked != ABSTAIN)
@@ -541,7 +560,7 @@ class PseudoRegressor(_SelfTrainingBase):
         Labeled rows kept out of training to score each round (R^2, MAE).
     min_confidence : float, default 0.0
         ``NaN`` (abstain) below this in the emitted values.
-    scale, categorical, labeled_rows, cv, name, random_state, show_progress
+    scale, categorical, labeled_rows, cv, name, seed, progress
         As in :class:`PseudoLabeler`.
 
     Attributes
@@ -555,7 +574,7 @@ class PseudoRegressor(_SelfTrainingBase):
     >>> y = 3 * X[:, 0] + rng.normal(0, 0.5, 200)
     >>> y[40:] = np.nan
     >>> from sklearn.linear_model import LinearRegression
-    >>> pr = PseudoRegressor(LinearRegression(), max_rounds=2, random_state=0).fit(X, y)
+    >>> pr = PseudoRegressor(LinearRegression(), max_rounds=2, seed=0).fit(X, y)
     >>> pr.rounds_[-1]["r2"] > 0.9
     True
     """
@@ -579,9 +598,17 @@ class PseudoRegressor(_SelfTrainingBase):
         labeled_rows: LabeledRows = "abstain",
         cv: int = 5,
         name: str = "pseudo_label",
+        seed: Any = None,
         random_state: Any = None,
+        progress: bool | None = None,
         show_progress: bool | None = None,
     ) -> None:
+        seed = renamed_kwarg(
+            seed, random_state, old="random_state", new="seed", where="PseudoRegressor()"
+        )
+        progress = renamed_kwarg(
+            progress, show_progress, old="show_progress", new="progress", where="PseudoRegressor()"
+        )
         self.estimator = estimator
         self.uncertainty = uncertainty
         self.n_members = n_members
@@ -595,8 +622,8 @@ class PseudoRegressor(_SelfTrainingBase):
         self.labeled_rows = labeled_rows
         self.cv = cv
         self.name = name
-        self.random_state = random_state
-        self.show_progress = show_progress
+        self.seed = seed
+        self.progress = progress
 
     def _fit_uncertainty(self, X: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> list[Any]:
         from sklearn.base import clone
@@ -638,7 +665,7 @@ class PseudoRegressor(_SelfTrainingBase):
         from sklearn.base import clone
         from sklearn.metrics import mean_absolute_error, r2_score
 
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         base = self.estimator if self.estimator is not None else _default_regressor()
         pool = np.setdiff1d(np.flatnonzero(np.isnan(t)), eval_idx)
         pseudo = np.full(len(t), np.nan)
@@ -675,11 +702,11 @@ class PseudoRegressor(_SelfTrainingBase):
         if len(pool) == 0:
             return model, members, pseudo, rounds, "no unlabeled rows"
         reason = "max_rounds reached"
-        for rnd in progress(
+        for rnd in progress_bar(
             range(1, int(self.max_rounds) + 1),
             total=int(self.max_rounds),
             desc=f"{self.name} rounds",
-            enabled=self.show_progress,
+            enabled=self.progress,
         ):
             candidates = pool[np.isnan(pseudo[pool])]
             if len(candidates) == 0:
@@ -719,7 +746,7 @@ class PseudoRegressor(_SelfTrainingBase):
             )
         self._Xf, self._t = Xf, t
         self.target_scale_ = float(np.std(t[labeled])) or 1.0
-        rng = np.random.default_rng(self.random_state)
+        rng = np.random.default_rng(self.seed)
         train, self.eval_index_ = _holdout_split(labeled, None, self.holdout, rng)
         self.n_train_, self.n_eval_ = len(train), len(self.eval_index_)
         (
@@ -730,16 +757,17 @@ class PseudoRegressor(_SelfTrainingBase):
             self.stop_reason_,
         ) = self._self_train(Xf, t, train, self.eval_index_)
         self.n_pseudo_ = int((~np.isnan(self.pseudo_targets_)).sum())
+        self._fitted = True
         return self
 
     def predict(self, X: Any) -> np.ndarray:
         """Predicted target of shape (n,) from the final model."""
-        if not hasattr(self, "estimator_"):
-            raise LabelwiseError("PseudoRegressor is not fitted; call fit(X, y) first")
+        self.check_fitted()
         return np.asarray(self.estimator_.predict(self.prep_.transform(X)), dtype=np.float64)
 
     def label(self, X: Any) -> RegressionResult:
         """Values and confidences for the rows of ``X``."""
+        self.check_fitted()
         Xf = self.prep_.transform(X)
         return self._result(self.estimator_.predict(Xf), self._spread(self.members_, Xf))
 
@@ -765,7 +793,7 @@ class PseudoRegressor(_SelfTrainingBase):
         unc = self._spread(self.members_, Xf)
         labeled = np.flatnonzero(~np.isnan(t))
         if fill_labeled_targets(self.labeled_rows, value, unc, t, labeled):
-            for fold in crossfit_folds(None, labeled, self.cv, self.random_state):
+            for fold in crossfit_folds(None, labeled, self.cv, self.seed):
                 masked = t.copy()
                 masked[fold] = np.nan
                 model, members, *_ = self._self_train(
@@ -774,3 +802,11 @@ class PseudoRegressor(_SelfTrainingBase):
                 value[fold] = model.predict(Xf[fold])
                 unc[fold] = self._spread(members, Xf[fold])
         return self._result(value, unc)
+
+
+def _pseudo_example() -> tuple[Any, Any, Any]:
+    X, y = tiny_example_data()
+    return PseudoLabeler(holdout=0.0, max_rounds=2, seed=0), X, y
+
+
+register_labeler(example=_pseudo_example)(PseudoLabeler)

@@ -22,9 +22,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError, LabelwiseError
+from labelwise.faults import FaultLog, call_safely
 from labelwise.labeling.space import ABSTAIN
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 
 __all__ = ["events_before_cutoff", "make_cutoffs", "time_window_labels"]
 
@@ -96,12 +98,17 @@ def make_cutoffs(start: Any, end: Any, step: Any) -> list[Any]:
 
 
 def _window_values(
-    events: pd.DataFrame, entity: str, fn: WindowFunction, faults: list[str], strict: bool
+    events: pd.DataFrame,
+    entity: str,
+    fn: WindowFunction,
+    faults: FaultLog,
+    strict: bool,
+    cutoff: Any = None,
 ) -> pd.Series:
     """Value of the labeling function per entity over the events of one window.
 
     A user function that raises on one entity's window gives ``NaN`` for that window (the
-    message is appended to ``faults``), unless ``strict``.
+    failure is recorded in ``faults``, item ``(entity key, cutoff)``), unless ``strict``.
     """
     if isinstance(fn, str):
         if fn != "count":
@@ -117,13 +124,13 @@ def _window_values(
         return events.groupby(entity, sort=False)[col].agg(agg).astype(float)
     out = {}
     for key, group in events.groupby(entity, sort=False):
-        try:
+        if strict:
             out[key] = float(fn(group))
-        except Exception as exc:
-            if strict:
-                raise
-            faults.append(f"{entity}={key!r}: {type(exc).__name__}: {exc}")
-            out[key] = float("nan")
+            continue
+        ok, value = call_safely(
+            fn, group, item=(key, cutoff), faults=faults, source=f"labeling_function[{entity}]"
+        )
+        out[key] = float(value) if ok else float("nan")
     return pd.Series(out, dtype=float)
 
 
@@ -158,6 +165,7 @@ def time_window_labels(
     require_history: bool = True,
     drop_incomplete: bool = True,
     strict: bool = False,
+    progress: bool | None = None,
     show_progress: bool | None = None,
 ) -> pd.DataFrame:
     """One labeled example per entity per cutoff, from a window of later events.
@@ -192,7 +200,8 @@ def time_window_labels(
     strict : bool, default False
         By default a ``labeling_function`` that raises on one window gives that example a
         missing value (and ``ABSTAIN`` label); the faults are counted in a warning and in
-        ``out.attrs["faults"]``. ``strict=True`` re-raises the first one.
+        ``out.attrs["faults"]`` (their records, one per window, in
+        ``out.attrs["fault_records"]``). ``strict=True`` re-raises the first one.
 
     Returns
     -------
@@ -215,6 +224,9 @@ def time_window_labels(
     >>> out[["user", "value", "label"]].values.tolist()
     [['a', 70.0, 1], ['b', 1.0, 0]]
     """
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="time_window_labels()"
+    )
     if not isinstance(data, pd.DataFrame):
         raise DataError(f"expected a pandas DataFrame of events, got {type(data).__name__}")
     if entity not in data.columns:
@@ -258,8 +270,8 @@ def time_window_labels(
     empty_value = _empty_value(events, labeling_function)
     frames = []
     skipped = []
-    faults: list[str] = []
-    for cut in progress(cuts, total=len(cuts), desc="time-window labels", enabled=show_progress):
+    faults = FaultLog()
+    for cut in progress_bar(cuts, total=len(cuts), desc="time-window labels", enabled=progress):
         start, end = cut + lag, cut + lag + win
         if drop_incomplete and end > last:
             skipped.append(cut)
@@ -267,7 +279,7 @@ def time_window_labels(
         seen = events[events["__t"] <= cut]
         entities = seen[entity].unique() if require_history else events[entity].unique()
         in_window = events[(events["__t"] > start) & (events["__t"] <= end)]
-        values = _window_values(in_window, entity, labeling_function, faults, strict)
+        values = _window_values(in_window, entity, labeling_function, faults, strict, cut)
         counts = in_window.groupby(entity, sort=False).size()
         frame = pd.DataFrame({entity: entities})
         frame["cutoff_time"] = cut
@@ -291,10 +303,13 @@ def time_window_labels(
         )
     out = pd.concat(frames, ignore_index=True)
     out.attrs["faults"] = len(faults)
+    out.attrs["fault_records"] = faults.to_records()
     if faults:
+        first = faults[0]
         warnings.warn(
             f"labeling_function raised on {len(faults)} of {len(out)} windows; those examples "
-            f"have no value (first: {faults[0]}). Use strict=True to stop at the first one",
+            f"have no value (first: {entity}={first.item[0]!r}: {first.error}: "
+            f"{first.message}). Use strict=True to stop at the first one",
             UserWarning,
             stacklevel=2,
         )

@@ -148,16 +148,24 @@ _WHERE: dict[str, str] = {
     "TaxonomyError": "errors",
 }
 
-__all__ = sorted(_WHERE)
+#: Deprecated names: still importable (with a DeprecationWarning when called), not public.
+_DEPRECATED = {"default_cache_path"}
+
+__all__ = sorted(n for n in _WHERE if n not in _DEPRECATED)
 
 
 def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'labelwise.llm' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"labelwise.llm.{module}"), name)
-    globals()[name] = value
-    return value
+    mod = importlib.import_module(f"labelwise.llm.{module}")
+    # Bind every public name of that module now: importing a submodule sets the package
+    # attribute of the same name (``labelwise.llm.ask`` the module), which must not hide
+    # the public function ``ask``.
+    for other, where in _WHERE.items():
+        if where == module:
+            globals()[other] = getattr(mod, other)
+    return globals()[name]
 
 
 def __dir__() -> list[str]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -22,10 +21,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from labelwise.cache import cache_file
 from labelwise.llm.errors import LLMConfigError
 from labelwise.llm.provider import ChatResult
 
-__all__ = ["ResponseCache", "cache_key", "default_cache_path"]
+__all__ = ["LLM_CACHE_FILE", "ResponseCache", "cache_key"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS responses (
@@ -40,11 +40,17 @@ CREATE TABLE IF NOT EXISTS responses (
 
 
 def default_cache_path() -> Path:
-    """``$LABELWISE_LLM_CACHE`` if set, else ``~/.cache/labelwise/llm_cache.sqlite``."""
-    env = os.environ.get("LABELWISE_LLM_CACHE")
-    if env:
-        return Path(env)
-    return Path.home() / ".cache" / "labelwise" / "llm_cache.sqlite"
+    """Deprecated: use :func:`labelwise.cache.cache_file` ``("llm_cache.sqlite")``."""
+    from labelwise._deprecation import warn_deprecated
+
+    warn_deprecated(
+        "labelwise.llm.default_cache_path()", 'labelwise.cache.cache_file("llm_cache.sqlite")'
+    )
+    return cache_file(LLM_CACHE_FILE)
+
+
+#: File name of the LLM answer cache inside :func:`labelwise.cache.cache_dir`.
+LLM_CACHE_FILE = "llm_cache.sqlite"
 
 
 def cache_key(
@@ -116,6 +122,13 @@ class ResponseCache:
             ) from exc
         self.hits = 0
         self.misses = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A pickled cache reopens its file; an in-memory cache comes back empty.
+        return {"path": self.path}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        type(self).__init__(self, state["path"])
 
     def get(self, key: str) -> ChatResult | None:
         """The cached result for ``key`` or ``None``."""

@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.llm.cache import ResponseCache, cache_key, default_cache_path
+from labelwise.cache import cache_file
+from labelwise.llm.cache import LLM_CACHE_FILE, ResponseCache, cache_key
 from labelwise.llm.cost import Price, UsageTracker, price_for
 from labelwise.llm.errors import LLMConfigError, LLMProviderError, ProviderError, RequestFailed
 from labelwise.llm.provider import ChatProvider, ChatResult, Usage, make_provider
@@ -62,7 +63,7 @@ class LLMClient:
         Model name sent with each request (for Azure: the model behind the deployment,
         used for prices).
     cache : "auto", str, Path, ResponseCache or None, default "auto"
-        ``"auto"`` uses :func:`~labelwise.llm.cache.default_cache_path`; a path opens
+        ``"auto"`` uses ``llm_cache.sqlite`` in :func:`labelwise.cache.cache_dir`; a path opens
         that SQLite file; ``None`` keeps answers in memory for this client only.
     budget_usd : float, optional
         Stop issuing requests before spending more than this.
@@ -126,7 +127,7 @@ class LLMClient:
         elif cache is None:
             self.cache = ResponseCache(":memory:")
         elif cache == "auto":
-            self.cache = ResponseCache(default_cache_path())
+            self.cache = ResponseCache(cache_file(LLM_CACHE_FILE))
         else:
             self.cache = ResponseCache(cache)
         price = price_for(model, prices)
@@ -150,6 +151,17 @@ class LLMClient:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles without its lock and in-flight events (re-created empty on unpickling).
+        state = dict(self.__dict__)
+        del state["_lock"], state["_inflight"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+        self._inflight = {}
 
     def __repr__(self) -> str:
         return f"LLMClient({self.provider!r}, model={self.model!r}, cache={self.cache.path!r})"

@@ -19,6 +19,7 @@ import math
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from labelwise.llm.errors import BudgetExhausted, LLMConfigError
 
@@ -143,6 +144,15 @@ class UsageTracker:
         self.exhausted_reason: str | None = None
         self._reserved_usd = 0.0
         self._reserved_tokens = 0
+        self._lock = threading.Lock()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
         self._lock = threading.Lock()
 
     @property

@@ -3,8 +3,9 @@
 :class:`LLMLabeler` is the estimator shell around :func:`~labelwise.llm.run.run_task`:
 ``fit`` runs the task on a small gold set, fits a
 :class:`~labelwise.llm.confidence.ConfidenceCalibrator` and (given a target precision)
-chooses the abstain threshold; ``label`` runs it on new items and returns one column of the
-label matrix, to ``hstack`` with rules and other labelers before a label model.
+chooses the abstain threshold; ``label`` runs it on new items and returns
+:class:`~labelwise.labeling.Votes` (one column of the label matrix, with the items whose
+request failed as faults), to stack with rules and other labelers before a label model.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._deprecation import warn_deprecated
 from labelwise.errors import require
-from labelwise.labeling import ABSTAIN, LabelMatrix
+from labelwise.labeling import ABSTAIN
+from labelwise.labeling.votes import BaseLabeler, Votes, register_labeler
 from labelwise.llm.client import LLMClient
 from labelwise.llm.confidence import ConfidenceCalibrator, ThresholdChoice, choose_threshold
 from labelwise.llm.errors import LLMConfigError
@@ -27,7 +30,29 @@ from labelwise.llm.tasks import Task
 __all__ = ["LLMLabeler"]
 
 
-class LLMLabeler:
+def _example() -> tuple[Any, Any, Any]:
+    """A conformance example against a local OpenAI-compatible server (no network)."""
+    from labelwise.llm.provider import OpenAIProvider
+    from labelwise.llm.server import LocalChatServer, Reply
+    from labelwise.llm.tasks import ClassifyTask
+
+    def responder(request: Any) -> Reply:
+        return Reply('{"label": "spam"}' if "win" in request.user.lower() else '{"label": "ham"}')
+
+    if not _EXAMPLE_SERVERS:  # one daemon server per process, shared by every example
+        _EXAMPLE_SERVERS.append(LocalChatServer(responder).start())
+    server = _EXAMPLE_SERVERS[0]
+    client = LLMClient(OpenAIProvider.compatible(server.base_url), model="m", cache=None)
+    labeler = LLMLabeler(ClassifyTask(["ham", "spam"]), client=client, name="llm_spam")
+    items = ["win cash now", "see you at lunch", "you win a prize", "call me later"]
+    return labeler, items, ["spam", "ham", "spam", "ham"]
+
+
+_EXAMPLE_SERVERS: list[Any] = []
+
+
+@register_labeler(example=_example)
+class LLMLabeler(BaseLabeler):
     """Label items with an LLM task; calibrate on gold; abstain when unsure.
 
     Parameters
@@ -61,10 +86,12 @@ class LLMLabeler:
     >>> with LocalChatServer() as server:
     ...     client = LLMClient(OpenAIProvider.compatible(server.base_url), model="m", cache=None)
     ...     labeler = LLMLabeler(ClassifyTask(["ham", "spam"]), client=client, name="llm_spam")
-    ...     L = labeler.label(["hello", "win cash"])
-    >>> L.names, L.shape
-    (['llm_spam'], (2, 1))
+    ...     v = labeler.label(["hello", "win cash"])
+    >>> v.name, len(v), v.provenance["kind"]
+    ('llm_spam', 2, 'llm')
     """
+
+    requires_fit = False  # calibration is optional: it labels (uncalibrated) before fit
 
     def __init__(
         self,
@@ -119,11 +146,18 @@ class LLMLabeler:
         )
         return self.run_
 
-    def fit(self, items: Any, y: Any, *, target_precision: float | None = None) -> LLMLabeler:
+    def fit(
+        self, items: Any, y: Any = None, *, target_precision: float | None = None
+    ) -> LLMLabeler:
         """Calibrate on gold items ``items`` with labels ``y`` (class names or indices).
 
         Gold labels that are ``None``/NaN (or ``ABSTAIN``) are ignored.
         """
+        if y is None:
+            raise LLMConfigError(
+                f"LLMLabeler {self.name!r}.fit needs gold labels y to calibrate on; it labels "
+                "without fit (uncalibrated), so skip fit when there is no gold"
+            )
         assert self.task.label_space is not None
         gold = self.task.label_space.encode(list(y), what="y")
         run = self.run(items, desc=f"LLM {self.name} (gold)")
@@ -150,6 +184,7 @@ class LLMLabeler:
             )
             self.calibrator_ = None
             self.threshold_ = None
+            self._fitted = True
             return self
         self.calibrator_ = ConfidenceCalibrator(self.calibration).fit(conf, ok)
         if target is not None:
@@ -158,19 +193,17 @@ class LLMLabeler:
             )
         self.gold_conf_ = conf
         self.gold_correct_ = ok
+        self._fitted = True
         return self
 
-    def label(self, items: Any) -> LabelMatrix:
-        """One label-matrix column for ``items`` (abstaining below the threshold)."""
+    def label(self, items: Any) -> Votes:
+        """Votes for ``items``, abstaining below the threshold; failed requests are faults."""
         run = self.run(items)
         threshold = self.threshold_.threshold if self.threshold_ is not None else self.threshold
-        return run.to_label_matrix(self.name, threshold=threshold, calibrator=self.calibrator_)
+        return run.to_votes(self.name, threshold=threshold, calibrator=self.calibrator_)
 
     def as_labeling_function(self, column: str) -> Any:
-        """A vectorized labeling function voting with this labeler on ``df[column]``.
-
-        Lets :class:`~labelwise.labeling.apply.LFApplier` run the LLM beside rules; the
-        calibration and threshold fitted so far apply, and the cache makes re-applying free.
+        """Deprecated: use :meth:`as_lf` (the one adapter every labeler offers).
 
         Examples
         --------
@@ -179,17 +212,13 @@ class LLMLabeler:
         >>> import pandas as pd
         >>> with LocalChatServer() as server:
         ...     client = LLMClient(OpenAIProvider.compatible(server.base_url), model="m", cache=None)
-        ...     lf = LLMLabeler(ClassifyTask(["ham", "spam"]), client=client).as_labeling_function("text")
+        ...     lf = LLMLabeler(ClassifyTask(["ham", "spam"]), client=client).as_lf("text")
         ...     L = LFApplier([lf]).apply(pd.DataFrame({"text": ["hi", "win"]}))
         >>> L.names, L.shape
         (['llm'], (2, 1))
         """
-        from labelwise.labeling import VectorizedLabelingFunction
-
-        def vote(df: Any) -> np.ndarray:
-            return self.label(df[column]).values[:, 0]
-
-        return VectorizedLabelingFunction(self.name, vote, columns=[column])
+        warn_deprecated("LLMLabeler.as_labeling_function", "LLMLabeler.as_lf")
+        return self.as_lf(column)
 
     def calibration_report(self, path: str | Path | None = None) -> Any:
         """Reliability diagram and threshold table for the gold set (after :meth:`fit`)."""

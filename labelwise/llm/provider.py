@@ -227,6 +227,18 @@ class OpenAIProvider:
         self._client: Any = None
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickles (for Dask workers and saved labelers) without the lock or the HTTP client;
+        # the client is re-created on first use.
+        state = dict(self.__dict__)
+        state["_client"] = None
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     # ------------------------------------------------------------------ constructors
     @classmethod
     def compatible(

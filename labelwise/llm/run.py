@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import require
-from labelwise.labeling import ABSTAIN, LabelMatrix, LabelSpace
+from labelwise.faults import FaultLog
+from labelwise.labeling import ABSTAIN, LabelMatrix, LabelSpace, Votes
 from labelwise.llm.client import LLMClient
 from labelwise.llm.confidence import (
     ConfidenceCalibrator,
@@ -81,6 +82,7 @@ STATUSES = (
     "error",
 )
 _VOTING = ("ok", "repaired")
+_FAULT_STATUSES = ("failed", "invalid", "unknown_label", "budget", "error", "not_run")
 _CONFIDENCE_MODES = ("auto", "logprobs", "samples", "none")
 _PREVIEW = 300  # characters of each item kept for reports
 _BASE_COLUMNS = ("status", "vote", "label", "confidence")
@@ -507,15 +509,28 @@ class LLMRun:
             **extra,
         }
 
-    def to_label_matrix(
+    def faults(self, source: str = "llm") -> FaultLog:
+        """One :class:`~labelwise.faults.Fault` per item that failed (it abstains).
+
+        ``item`` is the position in the run, ``error`` the status (``failed``, ``invalid``,
+        ``unknown_label``, ``budget``, ``error``, ``not_run``) and ``message`` what went
+        wrong. Skipped items (``empty``, ``not_text``) and ``unsure`` answers are not faults.
+        """
+        log = FaultLog()
+        for i, r in enumerate(self.results):
+            if r.status in _FAULT_STATUSES:
+                log.error(i, r.status, r.error or r.status, source=source)
+        return log
+
+    def to_votes(
         self,
         name: str = "llm",
         *,
         threshold: float | None = None,
         calibrator: ConfidenceCalibrator | None = None,
         level: str | None = None,
-    ) -> LabelMatrix:
-        """One label-matrix column of this run's votes.
+    ) -> Votes:
+        """This run's votes as :class:`~labelwise.labeling.Votes` (one label-matrix column).
 
         Parameters
         ----------
@@ -527,11 +542,6 @@ class LLMRun:
             Maps raw confidence before the threshold applies.
         level : {"leaf", "category"}, optional
             For taxonomy runs: which level to vote on (default: the task's).
-
-        Returns
-        -------
-        LabelMatrix
-            Shape (n, 1) with the task's label space and provenance.
         """
         if isinstance(self.task, MultiLabelTask):
             raise LLMConfigError(
@@ -563,27 +573,47 @@ class LLMRun:
                 f"a {self.task.kind} task has no classes to vote on; use to_pandas() for its "
                 "outputs (HeadlineTask votes only when given topics)"
             )
-        n_below = 0
+        candidates = votes.copy()
         extra: dict[str, Any] = {}
-        if threshold is not None or calibrator is not None:
-            conf = self.confidence
-            if calibrator is not None:
-                conf = calibrator.transform(conf)
-                extra["calibrated"] = calibrator.method
-            if threshold is not None:
-                below = (votes != ABSTAIN) & ~(conf >= threshold)
-                n_below = int(below.sum())
-                votes[below] = ABSTAIN
-                extra.update(threshold=float(threshold), n_below_threshold=n_below)
+        conf = self.confidence
+        if calibrator is not None:
+            conf = calibrator.transform(conf)
+            extra["calibrated"] = calibrator.method
+        if threshold is not None:
+            below = (votes != ABSTAIN) & ~(conf >= threshold)
+            votes[below] = ABSTAIN
+            extra.update(threshold=float(threshold), n_below_threshold=int(below.sum()))
         prov = self.provenance(**extra)
         prov["n_abstained"] = int((votes == ABSTAIN).sum())
-        return LabelMatrix(
-            votes.reshape(-1, 1),
-            names=[name],
-            provenance={name: prov},
-            index=self.index,
+        known = (votes != ABSTAIN) & np.isfinite(conf)
+        prov["mean_confidence"] = float(np.mean(conf[known])) if known.any() else None
+        return Votes(
+            name,
+            votes,
             label_space=space,
+            confidence=np.clip(conf, 0.0, 1.0),
+            provenance=prov,
+            faults=self.faults(name),
+            candidates=candidates,
         )
+
+    def to_label_matrix(
+        self,
+        name: str = "llm",
+        *,
+        threshold: float | None = None,
+        calibrator: ConfidenceCalibrator | None = None,
+        level: str | None = None,
+    ) -> LabelMatrix:
+        """One label-matrix column of this run's votes (:meth:`to_votes` as a matrix).
+
+        Returns
+        -------
+        LabelMatrix
+            Shape (n, 1) with the task's label space and provenance.
+        """
+        v = self.to_votes(name, threshold=threshold, calibrator=calibrator, level=level)
+        return v.to_label_matrix(index=self.index)
 
     def to_multi_label_matrix(self, prefix: str = "llm") -> LabelMatrix:
         """For a :class:`MultiLabelTask`: one 0/1 column per class (``prefix:class``).

@@ -23,6 +23,8 @@ Example
 
 from __future__ import annotations
 
+from typing import Any
+
 from labelwise.models.base import (
     TIE_POLICIES,
     LabelModel,
@@ -32,7 +34,7 @@ from labelwise.models.base import (
     check_label_matrix,
 )
 from labelwise.models.dawid_skene import DawidSkene, fit_dawid_skene
-from labelwise.models.hierarchy import HierarchicalLabelModel, Taxonomy
+from labelwise.models.hierarchy import ClassHierarchy, HierarchicalLabelModel
 from labelwise.models.majority import (
     MajorityVote,
     WeightedVote,
@@ -61,6 +63,7 @@ from labelwise.models.triplet import TripletModel, agreement_stats, fit_triplet
 __all__ = [
     "MODELS",
     "TIE_POLICIES",
+    "ClassHierarchy",
     "DawidSkene",
     "HierarchicalLabelModel",
     "LabelModel",
@@ -69,7 +72,6 @@ __all__ = [
     "MetalModel",
     "MultiLabelModel",
     "NotFittedError",
-    "Taxonomy",
     "TripletModel",
     "VoteTable",
     "WeightedVote",
@@ -93,3 +95,11 @@ __all__ = [
     "select_label_model",
     "unique_vote_patterns",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Taxonomy":  # deprecated alias of ClassHierarchy, kept for one release
+        from labelwise.models import hierarchy
+
+        return hierarchy.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,6 +1,8 @@
-"""Hierarchical classes: votes may name a parent class of a taxonomy.
+"""Hierarchical classes: votes may name a parent class of a class hierarchy.
 
-A :class:`Taxonomy` orders its nodes leaves first (``0..k-1``, the classes a final label
+A :class:`ClassHierarchy` (a tree of class names; ``Taxonomy`` is its deprecated old name
+here, kept for one release; :class:`labelwise.llm.Taxonomy` is the LLM prompt taxonomy)
+orders its nodes leaves first (``0..k-1``, the classes a final label
 can take) and then the internal nodes (``k..K-1``). A label matrix for it holds node
 indices, so a labeler that can only tell "animal" from "vehicle" votes the node
 ``animal`` and one that knows breeds votes ``cat``.
@@ -25,10 +27,10 @@ from labelwise.labeling.space import ABSTAIN, LabelSpace
 from labelwise.models.base import LabelModel, check_label_matrix, softmax_rows
 from labelwise.models.patterns import VoteTable
 
-__all__ = ["HierarchicalLabelModel", "Taxonomy"]
+__all__ = ["ClassHierarchy", "HierarchicalLabelModel"]
 
 
-class Taxonomy:
+class ClassHierarchy:
     """A tree (or forest) of class names.
 
     Parameters
@@ -47,7 +49,7 @@ class Taxonomy:
 
     Examples
     --------
-    >>> tax = Taxonomy.from_paths(["animal/cat", "animal/dog", "vehicle/car"])
+    >>> tax = ClassHierarchy.from_paths(["animal/cat", "animal/dog", "vehicle/car"])
     >>> tax.leaves, tax.nodes[3:]
     (['cat', 'dog', 'car'], ['animal', 'vehicle'])
     >>> tax.leaf_sets[tax.index("animal")].tolist()
@@ -98,7 +100,7 @@ class Taxonomy:
         self.depth = np.array([len(self.ancestors(n)) for n in self.nodes], dtype=np.int64)
 
     @classmethod
-    def from_paths(cls, paths: Sequence[str], *, sep: str = "/") -> Taxonomy:
+    def from_paths(cls, paths: Sequence[str], *, sep: str = "/") -> ClassHierarchy:
         """From leaf paths such as ``"animal/cat"`` (top level first)."""
         parents: dict[str, str | None] = {}
         for path in paths:
@@ -164,7 +166,7 @@ class Taxonomy:
         return self.label_space.encode(rows, what="votes")
 
     def __repr__(self) -> str:
-        return f"Taxonomy(leaves={self.leaves}, internal={self.internal})"
+        return f"ClassHierarchy(leaves={self.leaves}, internal={self.internal})"
 
 
 class HierarchicalLabelModel(LabelModel):
@@ -172,7 +174,7 @@ class HierarchicalLabelModel(LabelModel):
 
     Parameters
     ----------
-    taxonomy : Taxonomy
+    taxonomy : ClassHierarchy
     max_iter : int, default 100
     tol : float, default 1e-6
         Stop when the mean log-likelihood improves by less than this.
@@ -193,7 +195,7 @@ class HierarchicalLabelModel(LabelModel):
 
     Examples
     --------
-    >>> tax = Taxonomy.from_paths(["animal/cat", "animal/dog", "vehicle/car"])
+    >>> tax = ClassHierarchy.from_paths(["animal/cat", "animal/dog", "vehicle/car"])
     >>> L = tax.encode([["cat", "animal"], ["dog", "animal"], [None, "vehicle"]])
     >>> m = HierarchicalLabelModel(taxonomy=tax).fit(L)
     >>> [tax.leaves[c] for c in m.predict(L)]
@@ -205,7 +207,7 @@ class HierarchicalLabelModel(LabelModel):
     def __init__(
         self,
         *,
-        taxonomy: Taxonomy,
+        taxonomy: ClassHierarchy,
         max_iter: int = 100,
         tol: float = 1e-6,
         prior_accuracy: float = 0.7,
@@ -213,10 +215,10 @@ class HierarchicalLabelModel(LabelModel):
         tie_policy: str = "abstain",
         seed: int | None = None,
     ) -> None:
-        if not isinstance(taxonomy, Taxonomy):
+        if not isinstance(taxonomy, ClassHierarchy):
             raise LabelwiseError(
-                f"taxonomy must be a Taxonomy, got {type(taxonomy).__name__}; build one with "
-                "Taxonomy({'cat': 'animal', ...}) or Taxonomy.from_paths(['animal/cat', ...])"
+                f"taxonomy must be a ClassHierarchy, got {type(taxonomy).__name__}; build one with "
+                "ClassHierarchy({'cat': 'animal', ...}) or ClassHierarchy.from_paths(['animal/cat', ...])"
             )
         self.taxonomy = taxonomy
         self.max_iter = max_iter
@@ -319,3 +321,12 @@ class HierarchicalLabelModel(LabelModel):
         out = np.where(ok.any(axis=1), key.argmax(axis=1), ABSTAIN)
         out[~(votes != ABSTAIN).any(axis=1)] = ABSTAIN
         return out.astype(np.int64)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Taxonomy":  # deprecated: one Taxonomy in labelwise (labelwise.llm.Taxonomy)
+        from labelwise._deprecation import warn_deprecated
+
+        warn_deprecated("labelwise.models.Taxonomy", "labelwise.models.ClassHierarchy")
+        return ClassHierarchy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -26,6 +26,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError, LabelwiseError
 
 __all__ = [
@@ -182,13 +183,13 @@ def _perturb(
     skip_binary: bool,
     clip: bool,
     include_original: bool,
-    random_state: Any,
+    seed: Any,
 ) -> tuple[Any, Any]:
     """``n_copies`` copies of every row whose numeric block is ``change(table, rows, rng)``
     (the rows' new values, shape ``(len(rows), n_numeric)``); ``y`` is copied along."""
     t = _Table(X, columns, skip_binary)
     y_arr, is_series, name = _targets(y, len(t.frame))
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     src = _copies(len(t.frame), n_copies, rng)
     X_new = t.build(src, change(t, src, rng), clip=clip)
     return t.finish(X_new, include_original), _finish_y(
@@ -212,6 +213,7 @@ def gaussian_noise(
     skip_binary: bool = True,
     clip: bool = True,
     include_original: bool = True,
+    seed: Any = None,
     random_state: Any = None,
 ) -> tuple[Any, Any]:
     """Copies of the rows with Gaussian noise on numeric columns.
@@ -227,7 +229,7 @@ def gaussian_noise(
         Numeric columns to perturb (default: all numeric, non-binary columns).
     n_copies : int, default 1
         New rows per original row.
-    skip_binary, clip, include_original, random_state
+    skip_binary, clip, include_original, seed
         See the module docstring.
 
     Returns
@@ -238,10 +240,13 @@ def gaussian_noise(
     Examples
     --------
     >>> X = np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
-    >>> Xa, ya = gaussian_noise(X, [0, 1, 1], scale=0.1, random_state=0)
+    >>> Xa, ya = gaussian_noise(X, [0, 1, 1], scale=0.1, seed=0)
     >>> Xa.shape, ya.tolist()
     ((6, 2), [0, 1, 1, 0, 1, 1])
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="gaussian_noise()"
+    )
 
     def change(t: _Table, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         sd = _scale_vector(scale, t.columns) * t.std
@@ -249,9 +254,7 @@ def gaussian_noise(
             raise LabelwiseError("scale must not be negative")
         return t.values[src] + rng.normal(size=(len(src), len(t.columns))) * sd
 
-    return _perturb(
-        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
-    )
+    return _perturb(X, y, change, columns, n_copies, skip_binary, clip, include_original, seed)
 
 
 def random_scaling(
@@ -266,6 +269,7 @@ def random_scaling(
     skip_binary: bool = True,
     clip: bool = True,
     include_original: bool = True,
+    seed: Any = None,
     random_state: Any = None,
 ) -> tuple[Any, Any]:
     """Copies of the rows with numeric columns multiplied by a factor in ``[low, high]``.
@@ -280,6 +284,9 @@ def random_scaling(
     >>> Xa[:, 0].tolist()
     [2.0, 4.0, 6.0]
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="random_scaling()"
+    )
     if not 0 < low <= high:
         raise LabelwiseError(f"need 0 < low <= high, got low={low}, high={high}")
     if per not in ("row", "cell"):
@@ -289,9 +296,7 @@ def random_scaling(
         shape = (len(src), 1) if per == "row" else (len(src), len(t.columns))
         return t.values[src] * rng.uniform(low, high, size=shape)
 
-    return _perturb(
-        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
-    )
+    return _perturb(X, y, change, columns, n_copies, skip_binary, clip, include_original, seed)
 
 
 def jitter(
@@ -304,6 +309,7 @@ def jitter(
     skip_binary: bool = True,
     clip: bool = True,
     include_original: bool = True,
+    seed: Any = None,
     random_state: Any = None,
 ) -> tuple[Any, Any]:
     """Copies of the rows with uniform noise of ``± amount * (column max - min)``.
@@ -311,19 +317,18 @@ def jitter(
     Examples
     --------
     >>> X = np.array([[0.0], [10.0], [5.0]])
-    >>> Xa, _ = jitter(X, amount=0.1, include_original=False, random_state=0)
+    >>> Xa, _ = jitter(X, amount=0.1, include_original=False, seed=0)
     >>> bool(np.all(np.abs(Xa - X) <= 1.0))
     True
     """
+    seed = renamed_kwarg(seed, random_state, old="random_state", new="seed", where="jitter()")
     _check_non_negative(amount, "amount")
 
     def change(t: _Table, src: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         width = amount * (t.hi - t.lo)
         return t.values[src] + rng.uniform(-1.0, 1.0, size=(len(src), len(t.columns))) * width
 
-    return _perturb(
-        X, y, change, columns, n_copies, skip_binary, clip, include_original, random_state
-    )
+    return _perturb(X, y, change, columns, n_copies, skip_binary, clip, include_original, seed)
 
 
 def _neighbors_within(values: np.ndarray, k: int) -> np.ndarray:
@@ -357,6 +362,7 @@ def interpolate_same_class(
     k_neighbors: int = 5,
     columns: Sequence[Any] | None = None,
     include_original: bool = True,
+    seed: Any = None,
     random_state: Any = None,
 ) -> tuple[Any, Any]:
     """SMOTE-like rows on the segment between a row and a same-class near neighbour.
@@ -381,17 +387,20 @@ def interpolate_same_class(
     Examples
     --------
     >>> X = np.array([[0.0, 0.0], [1.0, 1.0], [10.0, 10.0], [11.0, 11.0], [12.0, 12.0]])
-    >>> Xa, ya = interpolate_same_class(X, [0, 0, 1, 1, 1], balance=True, random_state=0)
+    >>> Xa, ya = interpolate_same_class(X, [0, 0, 1, 1, 1], balance=True, seed=0)
     >>> ya.tolist(), bool(0 <= Xa[5, 0] <= 1)
     ([0, 0, 1, 1, 1, 0], True)
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="interpolate_same_class()"
+    )
     t = _Table(X, columns, skip_binary=False)
     y_arr, is_series, name = _targets(y, len(t.frame))
     if y is None or pd.isna(pd.Series(y_arr)).any():
         raise DataError("interpolate_same_class needs a class for every row (no missing y)")
     if int(k_neighbors) < 1:
         raise LabelwiseError(f"k_neighbors={k_neighbors} must be at least 1")
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     classes, inverse, counts = np.unique(y_arr.astype(str), return_inverse=True, return_counts=True)
     if balance:
         want = counts.max() - counts
@@ -441,6 +450,7 @@ def mixup(
     k_neighbors: int | None = None,
     columns: Sequence[Any] | None = None,
     include_original: bool = True,
+    seed: Any = None,
     random_state: Any = None,
 ) -> tuple[Any, Any]:
     """Mixup for regression: ``x = l*x_i + (1-l)*x_j``, ``y = l*y_i + (1-l)*y_j``.
@@ -461,10 +471,11 @@ def mixup(
     Examples
     --------
     >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
-    >>> Xa, ya = mixup(X, X[:, 0] * 2, n_new=4, include_original=False, random_state=0)
+    >>> Xa, ya = mixup(X, X[:, 0] * 2, n_new=4, include_original=False, seed=0)
     >>> bool(np.allclose(ya, Xa[:, 0] * 2))
     True
     """
+    seed = renamed_kwarg(seed, random_state, old="random_state", new="seed", where="mixup()")
     t = _Table(X, columns, skip_binary=False)
     y_arr, is_series, name = _targets(y, len(t.frame))
     try:
@@ -483,7 +494,7 @@ def mixup(
     count = n if n_new is None else int(n_new)
     if count < 0:
         raise LabelwiseError(f"n_new={n_new} must not be negative")
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     a = rng.integers(0, n, size=count)
     if k_neighbors is not None:
         if int(k_neighbors) < 1:
@@ -554,7 +565,12 @@ def _call_augment(augment: Callable[..., Any], X: Any, y: Any, seed: int) -> tup
         params = inspect.signature(augment).parameters
     except (TypeError, ValueError):
         params = {}  # type: ignore[assignment]
-    out = augment(X, y, random_state=seed) if "random_state" in params else augment(X, y)
+    if "seed" in params:
+        out = augment(X, y, seed=seed)
+    elif "random_state" in params:  # user functions written for the old name
+        out = augment(X, y, random_state=seed)
+    else:
+        out = augment(X, y)
     if not isinstance(out, tuple) or len(out) != 2:
         raise LabelwiseError("augment must return (X_augmented, y_augmented)")
     return out
@@ -570,6 +586,7 @@ def compare_augmentation(
     augment: Callable[..., tuple[Any, Any]],
     metric: str | Callable[[Any, Any], float] | None = None,
     n_repeats: int = 3,
+    seed: Any = None,
     random_state: Any = None,
 ) -> AugmentationComparison:
     """Train ``model`` with and without ``augment`` and score both on the held-out rows.
@@ -582,7 +599,7 @@ def compare_augmentation(
     X_train, y_train, X_test, y_test
         The held-out rows are never augmented or trained on.
     augment : callable
-        ``augment(X, y[, random_state=...]) -> (X_aug, y_aug)``, e.g.
+        ``augment(X, y[, seed=...]) -> (X_aug, y_aug)``, e.g.
         ``functools.partial(gaussian_noise, scale=0.05)``.
     metric : {"accuracy", "macro_f1", "r2", "neg_mae"} or callable, optional
         Default: accuracy for classifiers, R^2 for regressors. A callable gets
@@ -596,10 +613,13 @@ def compare_augmentation(
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(80, 3)); y = X @ [1.0, 2.0, 0.0] + rng.normal(0, 0.1, 80)
     >>> res = compare_augmentation(Ridge(), X[:60], y[:60], X[60:], y[60:],
-    ...                            augment=partial(gaussian_noise, scale=0.01), random_state=0)
+    ...                            augment=partial(gaussian_noise, scale=0.01), seed=0)
     >>> res.metric, res.n_train_augmented
     ('r2', 120)
     """
+    seed = renamed_kwarg(
+        seed, random_state, old="random_state", new="seed", where="compare_augmentation()"
+    )
     from sklearn.base import clone, is_classifier
     from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, r2_score
 
@@ -622,7 +642,7 @@ def compare_augmentation(
                 f"metric={metric!r} is not supported; use {sorted(table)} or a callable"
             )
         score_fn = table[metric]
-    rng = np.random.default_rng(random_state)
+    rng = np.random.default_rng(seed)
     base_scores, aug_scores = [], []
     n_aug = 0
     for _ in range(int(n_repeats)):

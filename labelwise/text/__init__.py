@@ -16,15 +16,15 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
+from labelwise._deprecation import moved_out_of_root
 from labelwise.text.clean import PreparedTexts, is_missing, prepare_texts
 from labelwise.text.dedup import (
-    choose_bands,
     duplicate_groups,
-    find_duplicates,
+    exact_duplicate_groups,
     find_near_duplicates,
-    minhash_signatures,
     near_duplicate_groups,
-    normalize_for_dedup,
 )
 from labelwise.text.explore import (
     explore_text,
@@ -93,14 +93,13 @@ __all__ = [
     "apply_span_labelers",
     "bio_tags",
     "bio_to_spans",
-    "choose_bands",
     "cluster_top_terms",
     "duplicate_groups",
     "english_stop_words",
+    "exact_duplicate_groups",
     "explore_text",
     "export_spans_jsonl",
     "export_texts",
-    "find_duplicates",
     "find_near_duplicates",
     "gazetteer_spans",
     "guess_text_column",
@@ -111,9 +110,7 @@ __all__ = [
     "layout_word_cloud",
     "length",
     "make_tfidf",
-    "minhash_signatures",
     "near_duplicate_groups",
-    "normalize_for_dedup",
     "pattern",
     "prepare_texts",
     "read_conll",
@@ -136,3 +133,19 @@ __all__ = [
     "words",
     "write_conll",
 ]
+
+
+_MOVED = {
+    "choose_bands": "labelwise.text.dedup",
+    "minhash_signatures": "labelwise.text.dedup",
+    "normalize_for_dedup": "labelwise.text.dedup",
+}
+_moved = moved_out_of_root(__name__, _MOVED)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "find_duplicates":  # deprecated alias of exact_duplicate_groups
+        from labelwise.text import dedup
+
+        return dedup.__getattr__(name)
+    return _moved(name)

@@ -22,7 +22,7 @@ from labelwise.errors import LabelwiseError
 __all__ = [
     "choose_bands",
     "duplicate_groups",
-    "find_duplicates",
+    "exact_duplicate_groups",
     "find_near_duplicates",
     "minhash_signatures",
     "near_duplicate_groups",
@@ -44,14 +44,16 @@ def normalize_for_dedup(text: str) -> str:
     return _WS.sub(" ", text).strip().lower()
 
 
-def find_duplicates(texts: Any, *, normalize: bool = True) -> list[list[int]]:
+def exact_duplicate_groups(texts: Any, *, normalize: bool = True) -> list[list[int]]:
     """Groups of positions holding the same text (size >= 2), largest group first.
 
-    Missing and blank cells are never duplicates of each other.
+    Missing and blank cells are never duplicates of each other. (``find_duplicates`` is
+    the deprecated old name: in labelwise a ``find_*duplicates`` function returns a table
+    of pairs, a ``*_groups`` function lists groups.)
 
     Examples
     --------
-    >>> find_duplicates(["a b", "A  b", "c", "a b"])
+    >>> exact_duplicate_groups(["a b", "A  b", "c", "a b"])
     [[0, 1, 3]]
     """
     from labelwise.text.clean import prepare_texts
@@ -402,3 +404,15 @@ def near_duplicate_groups(
         include_exact=True,
     )
     return duplicate_groups(len(items), zip(pairs["i"].tolist(), pairs["j"].tolist(), strict=True))
+
+
+def __getattr__(name: str) -> Any:
+    if name == "find_duplicates":  # deprecated: groups are *_groups, pairs find_*duplicates
+        from labelwise._deprecation import deprecated_function
+
+        return deprecated_function(
+            exact_duplicate_groups,
+            "labelwise.text.find_duplicates",
+            "labelwise.text.exact_duplicate_groups",
+        )
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

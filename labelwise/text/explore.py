@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 from labelwise.text.clean import prepare_texts
 from labelwise.text.tokenize import WORD_RE, english_stop_words
 
@@ -272,6 +273,7 @@ def explore_text(
     max_words: int = 100,
     seed: int = 0,
     out: str | Path | None = None,
+    progress: bool | None = None,
     show_progress: bool | None = None,
 ) -> Any:
     """Explore a column of texts and return (and optionally save) an HTML report.
@@ -299,7 +301,7 @@ def explore_text(
         Word-cloud layout.
     out : str or Path, optional
         Save the report there as well.
-    show_progress : bool, optional
+    progress : bool, optional
         A progress bar over the report's steps (default: when stderr is a terminal).
 
     Returns
@@ -312,6 +314,9 @@ def explore_text(
     >>> "Duplicates" in r.section_titles
     True
     """
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="explore_text()"
+    )
     import matplotlib
 
     matplotlib.use("Agg")
@@ -319,7 +324,11 @@ def explore_text(
     import pandas as pd
 
     from labelwise.reports import Report
-    from labelwise.text.dedup import duplicate_groups, find_duplicates, find_near_duplicates
+    from labelwise.text.dedup import (
+        duplicate_groups,
+        exact_duplicate_groups,
+        find_near_duplicates,
+    )
     from labelwise.text.wordcloud import word_cloud_figure
 
     texts, labels, source, label_name = _resolve_input(data, column, label)
@@ -332,7 +341,7 @@ def explore_text(
     lengths = text_lengths(p.texts)
     report = Report(title or "Text exploration", subtitle=f"{source}: {len(texts):,} texts")
     sections = ("overview", "lengths", "vocabulary", "word cloud", "duplicates", "labels")
-    steps = progress(iter(sections), total=len(sections), desc="text report", enabled=show_progress)
+    steps = progress_bar(iter(sections), total=len(sections), desc="text report", enabled=progress)
 
     # ---------------------------------------------------------------- overview + alerts
     next(steps, None)
@@ -491,7 +500,7 @@ def explore_text(
     # ---------------------------------------------------------------- duplicates
     next(steps, None)
     sec = report.section("Duplicates")
-    dups = find_duplicates(p.texts)
+    dups = exact_duplicate_groups(p.texts)
     sec.kv(
         {
             "groups of identical texts (case and spacing ignored)": len(dups),

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError
-from labelwise.progress import progress
+from labelwise.progress import progress as _progress
 
 __all__ = ["guess_text_column", "read_text_folder", "read_texts"]
 
@@ -235,6 +236,7 @@ def read_text_folder(
     label_from_folder: bool = False,
     encoding: str = "utf-8",
     errors: str = "report",
+    progress: bool | None = None,
     progress_bar: bool | None = None,
 ) -> Any:
     """Read every text file under ``folder`` into a table, one row per file.
@@ -256,6 +258,8 @@ def read_text_folder(
         ``text`` and the reason in an ``error`` column (and warns once with the count);
         ``"replace"`` decodes with U+FFFD replacement characters; ``"raise"`` stops with a
         :class:`DataError` naming the file and byte offset.
+    progress : bool, optional
+        Progress bar over files (``progress_bar=`` is its deprecated old name).
 
     Returns
     -------
@@ -271,6 +275,9 @@ def read_text_folder(
     """
     import pandas as pd
 
+    progress = renamed_kwarg(
+        progress, progress_bar, old="progress_bar", new="progress", where="read_text_folder()"
+    )
     root = Path(folder)
     if not root.is_dir():
         raise DataError(f"{str(root)!r} is not a folder; give a folder of .txt files")
@@ -286,7 +293,7 @@ def read_text_folder(
         )
     rows: list[dict[str, Any]] = []
     failures: list[tuple[str, str]] = []
-    for f in progress(files, total=len(files), desc="reading text files", enabled=progress_bar):
+    for f in _progress(files, total=len(files), desc="reading text files", enabled=progress):
         rel = f.relative_to(root).as_posix()
         row: dict[str, Any] = {"id": rel, "path": str(f), "text": None}
         if label_from_folder:

@@ -7,7 +7,7 @@
 * :class:`TfidfLogisticLabeler` is a class-balanced logistic regression on TF-IDF features,
   trained on the few labeled texts there are; it votes where its probability is high.
 
-Both are :class:`~labelwise.embed.ScoringLabeler` subclasses, so they share the abstain
+Both are :class:`~labelwise.text.scoring.ScoringLabeler` subclasses, so they share the abstain
 thresholds, :meth:`label` (votes + confidences) and :meth:`as_lf` of the embedding labelers.
 """
 
@@ -18,11 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.embed.fewshot import infer_label_space, labeled_training_set
-from labelwise.embed.labeler import ScoringLabeler
-from labelwise.embed.votes import label_names_to_ints
-from labelwise.errors import LabelwiseError
+from labelwise._deprecation import renamed_kwarg
+from labelwise.errors import LabelwiseError, NotFittedError
+from labelwise.labeling.scoring import label_names_to_ints
 from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.votes import register_labeler
+from labelwise.text.scoring import ScoringLabeler, infer_label_space, labeled_training_set
 
 __all__ = ["TfidfKMeansLabeler", "TfidfLogisticLabeler", "cluster_top_terms", "make_tfidf"]
 
@@ -96,7 +97,7 @@ class TfidfKMeansLabeler(ScoringLabeler):
         Terms in each cluster's name.
     max_features, ngram_range, analyzer, stop_words :
         TF-IDF settings (see :func:`make_tfidf`).
-    random_state : int, optional
+    seed : int, optional
         Seeds k-means.
     name : str
         Column name in the label matrix.
@@ -118,7 +119,7 @@ class TfidfKMeansLabeler(ScoringLabeler):
 
     Examples
     --------
-    >>> km = TfidfKMeansLabeler(2, random_state=0).fit(
+    >>> km = TfidfKMeansLabeler(2, seed=0).fit(
     ...     ["free prize call", "free cash prize", "lunch at noon?", "lunch today?"],
     ...     ["spam", None, "ham", None])
     >>> km.predict(["win a free prize", "lunch tomorrow?"]).tolist()
@@ -139,9 +140,18 @@ class TfidfKMeansLabeler(ScoringLabeler):
         ngram_range: tuple[int, int] = (1, 2),
         analyzer: str = "word",
         stop_words: bool = True,
-        random_state: int | None = 0,
+        seed: int | None = 0,
+        random_state: int | None = None,
         name: str = "tfidf_kmeans",
     ) -> None:
+        seed = renamed_kwarg(
+            seed,
+            random_state,
+            old="random_state",
+            new="seed",
+            where="TfidfKMeansLabeler()",
+            default=0,
+        )
         if n_clusters < 2:
             raise LabelwiseError(f"n_clusters must be at least 2, got {n_clusters}")
         if not 0 < min_purity <= 1:
@@ -155,7 +165,7 @@ class TfidfKMeansLabeler(ScoringLabeler):
         self.ngram_range = ngram_range
         self.analyzer = analyzer
         self.stop_words = stop_words
-        self.random_state = random_state
+        self.seed = seed
         self.name = name
         self.min_confidence = 0.0
         self.min_margin = 0.0
@@ -200,12 +210,12 @@ class TfidfKMeansLabeler(ScoringLabeler):
         if idx.size > 20_000:
             km: Any = MiniBatchKMeans(
                 n_clusters=self.n_clusters,
-                random_state=self.random_state,
+                random_state=self.seed,
                 n_init=3,
                 batch_size=2048,
             )
         else:
-            km = KMeans(n_clusters=self.n_clusters, random_state=self.random_state, n_init=3)
+            km = KMeans(n_clusters=self.n_clusters, random_state=self.seed, n_init=3)
         assigned = km.fit_predict(X)
         clusters = np.full(len(p), -1, dtype=np.int64)
         clusters[idx] = assigned
@@ -301,10 +311,8 @@ class TfidfKMeansLabeler(ScoringLabeler):
             rows.append(row)
         return pd.DataFrame(rows)
 
-    def _ensure_ready(self) -> None:
+    def check_fitted(self) -> None:
         if not hasattr(self, "_cluster_proba"):
-            from labelwise.embed.labeler import NotFittedError
-
             raise NotFittedError(
                 f"TfidfKMeansLabeler {self.name!r} has no cluster-to-class mapping yet; call "
                 "fit(texts, y_seeds) or map_clusters(y_seeds)"
@@ -346,7 +354,7 @@ class TfidfLogisticLabeler(ScoringLabeler):
     fit_vocabulary_on : sequence of str, optional
         Unlabeled texts to learn the vocabulary and IDF from (the labeled set is usually
         too small to know the language); default: the training texts.
-    random_state : int, optional
+    seed : int, optional
     name : str
 
     Attributes
@@ -379,9 +387,18 @@ class TfidfLogisticLabeler(ScoringLabeler):
         analyzer: str = "word",
         stop_words: bool = False,
         fit_vocabulary_on: Any = None,
-        random_state: int | None = 0,
+        seed: int | None = 0,
+        random_state: int | None = None,
         name: str = "tfidf_logreg",
     ) -> None:
+        seed = renamed_kwarg(
+            seed,
+            random_state,
+            old="random_state",
+            new="seed",
+            where="TfidfLogisticLabeler()",
+            default=0,
+        )
         self.label_space = label_space
         self.C = float(C)
         self.min_confidence = float(min_confidence)
@@ -391,10 +408,10 @@ class TfidfLogisticLabeler(ScoringLabeler):
         self.analyzer = analyzer
         self.stop_words = stop_words
         self.fit_vocabulary_on = fit_vocabulary_on
-        self.random_state = random_state
+        self.seed = seed
         self.name = name
 
-    def fit(self, texts: Any, y: Any) -> TfidfLogisticLabeler:
+    def fit(self, texts: Any, y: Any) -> TfidfLogisticLabeler:  # type: ignore[override]
         """Train on labeled texts (rows with ``None``/NaN/``ABSTAIN`` labels are skipped).
 
         Returns
@@ -426,7 +443,7 @@ class TfidfLogisticLabeler(ScoringLabeler):
         except ValueError as exc:
             raise LabelwiseError(f"no usable terms in the training texts ({exc})") from None
         model = LogisticRegression(
-            C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state
+            C=self.C, class_weight="balanced", max_iter=2000, random_state=self.seed
         )
         yk = gold[keep]
         model.fit(vec.transform(train), yk)
@@ -444,3 +461,27 @@ class TfidfLogisticLabeler(ScoringLabeler):
 
     def _provenance(self) -> dict[str, Any]:
         return {"n_examples": self.n_examples_, "C": self.C, "analyzer": self.analyzer}
+
+
+_EXAMPLE_TEXTS = [
+    "win a free prize now",
+    "claim your free cash prize",
+    "see you at lunch tomorrow",
+    "running late, see you soon",
+    "free prize waiting, claim now",
+    "lunch tomorrow at noon?",
+]
+_EXAMPLE_Y = ["spam", "spam", "ham", "ham", None, None]
+
+
+def _kmeans_example() -> tuple[Any, Any, Any]:
+    lab = TfidfKMeansLabeler(n_clusters=2, min_purity=0.5, stop_words=False, seed=0)
+    return lab, list(_EXAMPLE_TEXTS), list(_EXAMPLE_Y)
+
+
+def _logistic_example() -> tuple[Any, Any, Any]:
+    return TfidfLogisticLabeler(stop_words=False), list(_EXAMPLE_TEXTS), list(_EXAMPLE_Y)
+
+
+register_labeler(example=_kmeans_example)(TfidfKMeansLabeler)
+register_labeler(example=_logistic_example)(TfidfLogisticLabeler)

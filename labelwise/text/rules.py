@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import RuleError
 from labelwise.labeling.lf import VectorizedLabelingFunction, keyword, regex
 from labelwise.labeling.space import ABSTAIN
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 
 __all__ = [
     "PATTERNS",
@@ -268,7 +269,9 @@ def _vader() -> Any:
     return _ANALYZER
 
 
-def vader_scores(texts: Any, *, show_progress: bool | None = None) -> np.ndarray:
+def vader_scores(
+    texts: Any, *, progress: bool | None = None, show_progress: bool | None = None
+) -> np.ndarray:
     """VADER compound sentiment of each text in ``[-1, 1]``; ``NaN`` for missing/blank cells.
 
     VADER is a lexicon and rule-based scorer tuned for short social-media text; it needs
@@ -284,13 +287,16 @@ def vader_scores(texts: Any, *, show_progress: bool | None = None) -> np.ndarray
     >>> bool(s[0] > 0.5), bool(s[1] < -0.3), bool(np.isnan(s[2]))
     (True, True, True)
     """
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="vader_scores()"
+    )
     from labelwise.text.clean import prepare_texts
 
     p = prepare_texts(texts, non_string="coerce")
     analyzer = _vader()
     out = np.full(len(p), np.nan)
     idx = np.flatnonzero(p.valid)
-    for i in progress(idx, total=len(idx), desc="VADER sentiment", enabled=show_progress):
+    for i in progress_bar(idx, total=len(idx), desc="VADER sentiment", enabled=progress):
         out[i] = analyzer.polarity_scores(p.texts[i])["compound"]
     return out
 

@@ -33,10 +33,12 @@ from typing import Any
 
 import numpy as np
 
+from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import RuleError
+from labelwise.faults import FaultLog, call_safely
 from labelwise.labeling.matrix import LabelMatrix
 from labelwise.labeling.space import ABSTAIN, LabelSpace
-from labelwise.progress import progress
+from labelwise.progress import progress as progress_bar
 from labelwise.text.tokenize import Token, tokens_with_offsets
 
 __all__ = [
@@ -221,6 +223,10 @@ def gazetteer_spans(
 class SpanVotes:
     """Token-level votes of several span labelers over several texts.
 
+    The span analogue of :class:`~labelwise.labeling.Votes`: the same ``name``,
+    ``label_space``, ``provenance`` and ``faults`` (a :class:`~labelwise.faults.FaultLog`),
+    with the span structure kept (tokens, token-level matrix, raw spans).
+
     Attributes
     ----------
     texts : list of str
@@ -236,8 +242,15 @@ class SpanVotes:
         Class names of ``L`` (``LabelSpace`` order).
     spans : list of list of list of Span
         ``spans[doc][labeler]``: the raw spans.
-    faults : dict
-        Labeler name -> texts on which it raised.
+    faults : FaultLog
+        One fault per (text, labeler) that raised: ``item`` is the text's index,
+        ``source`` the labeler's name (that labeler abstains on that text).
+    name : str
+        What produced the votes (default ``"spans"``).
+    label_space : LabelSpace, optional
+        The entity types as a label space (the classes of ``L``).
+    provenance : dict
+        ``kind`` (``"span_labelers"``) and the labelers' names.
     """
 
     texts: list[str]
@@ -247,7 +260,22 @@ class SpanVotes:
     starts: np.ndarray
     entity_types: list[str]
     spans: list[list[list[Span]]]
-    faults: dict[str, int] = field(default_factory=dict)
+    faults: FaultLog = field(default_factory=FaultLog)
+    name: str = "spans"
+    label_space: LabelSpace | None = None
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.faults, FaultLog):
+            self.faults = FaultLog(self.faults)
+        if self.label_space is None:
+            self.label_space = self.L.label_space
+
+    def fault_counts(self) -> dict[str, int]:
+        """Texts each labeler raised on (every labeler listed, 0 when none)."""
+        counts = dict.fromkeys(self.L.names, 0)
+        counts.update(self.faults.count_by_source())
+        return counts
 
 
 @dataclass
@@ -280,6 +308,7 @@ def apply_span_labelers(
     *,
     entity_types: Sequence[str] | None = None,
     strict: bool = False,
+    progress: bool | None = None,
     show_progress: bool | None = None,
 ) -> SpanVotes:
     """Run span labelers over texts and collect their token-level votes.
@@ -294,10 +323,10 @@ def apply_span_labelers(
         The entity types (class order of ``L``); default: every type the labelers know,
         sorted. Spans of other types raise :class:`RuleError`.
     strict : bool
-        Re-raise a labeler's exception instead of counting a fault and abstaining on that
-        text.
-    show_progress : bool, optional
-        Progress bar over texts.
+        Re-raise a labeler's exception instead of recording a fault and abstaining on
+        that text.
+    progress : bool, optional
+        Progress bar over texts (``show_progress=`` is its deprecated old name).
 
     Returns
     -------
@@ -310,6 +339,9 @@ def apply_span_labelers(
     """
     from labelwise.text.clean import prepare_texts
 
+    progress = renamed_kwarg(
+        progress, show_progress, old="show_progress", new="progress", where="apply_span_labelers()"
+    )
     labelers = list(labelers)
     if not labelers:
         raise RuleError("no span labelers were given; pass at least one")
@@ -333,8 +365,9 @@ def apply_span_labelers(
     blocks: list[np.ndarray] = []
     start_blocks: list[np.ndarray] = []
     doc_rows: list[np.ndarray] = []
-    faults = dict.fromkeys(names, 0)
-    for d in progress(range(len(p)), total=len(p), desc="span labelers", enabled=show_progress):
+    faults = FaultLog()
+    steps = progress_bar(range(len(p)), total=len(p), desc="span labelers", enabled=progress)
+    for d in steps:
         text = p.texts[d] if p.valid[d] else ""
         toks = tokens_with_offsets(text) if text else []
         all_tokens.append(toks)
@@ -346,14 +379,14 @@ def apply_span_labelers(
             if not text:
                 doc_spans.append([])
                 continue
-            try:
+            if strict:
                 found = list(lf.find(text))
-            except Exception:
-                if strict:
-                    raise
-                faults[lf.name] += 1
-                doc_spans.append([])
-                continue
+            else:
+                ok, found = call_safely(lf.find, text, item=d, faults=faults, source=lf.name)
+                if not ok:
+                    doc_spans.append([])
+                    continue
+                found = list(found)
             doc_spans.append(found)
             # Longest spans claim their tokens first; a labeler votes one type per token.
             for sp in sorted(found, key=lambda s: (-(s.end - s.start), s.start)):
@@ -376,12 +409,13 @@ def apply_span_labelers(
         start_blocks.append(begins)
         doc_rows.append(np.full(len(toks), d, dtype=np.int64))
     values = np.vstack(blocks) if blocks else np.zeros((0, m), dtype=np.int64)
+    counts = dict.fromkeys(names, 0) | faults.count_by_source()
     L = LabelMatrix(
         values,
         names=names,
         label_space=space,
         provenance={
-            n: {"kind": "span_labeler", "type": type(lf).__name__, "faults": faults[n]}
+            n: {"kind": "span_labeler", "type": type(lf).__name__, "faults": counts[n]}
             for n, lf in zip(names, labelers, strict=True)
         },
     )
@@ -394,6 +428,8 @@ def apply_span_labelers(
         entity_types=space.names,
         spans=all_spans,
         faults=faults,
+        label_space=space,
+        provenance={"kind": "span_labelers", "labelers": names},
     )
 
 

@@ -21,7 +21,7 @@ def test_all_names_exist():
     [
         "labelwise.embed.base",
         "labelwise.embed.cache",
-        "labelwise.embed.votes",
+        "labelwise.labeling.scoring",  # the scoring helpers moved here from embed.votes
         "labelwise.embed.zeroshot",
         "labelwise.embed.fewshot",
     ],

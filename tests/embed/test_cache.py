@@ -7,7 +7,9 @@ import sqlite3
 import numpy as np
 import pytest
 
-from labelwise.embed import CallableEmbedder, EmbeddingCache, open_cache, text_key
+from labelwise.embed import CallableEmbedder, EmbeddingCache
+from labelwise.embed.base import open_cache
+from labelwise.embed.cache import text_key
 from labelwise.errors import DataError
 
 

@@ -154,9 +154,7 @@ def test_few_shot_centroid_and_logistic(minilm):
     train_y = ["spam"] * 3 + ["ham"] * 3
     test_texts = [SPAM[3], HAM[3]]
     for method in ("centroid", "logistic"):
-        fs = FewShotLabeler(method=method, embedder=minilm, random_state=0).fit(
-            train_texts, train_y
-        )
+        fs = FewShotLabeler(method=method, embedder=minilm, seed=0).fit(train_texts, train_y)
         assert fs.n_examples_ == {"ham": 3, "spam": 3}
         assert fs.label_space_.names == ["ham", "spam"]
         assert fs.predict(test_texts).tolist() == [1, 0], method

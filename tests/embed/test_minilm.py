@@ -8,7 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from labelwise.embed import MINILM_NAME, MiniLMEmbedder, SentenceTransformerEmbedder, minilm_path
+from labelwise.embed import MINILM_NAME, MiniLMEmbedder, SentenceTransformerEmbedder
+from labelwise.embed.sentence import minilm_path
 from labelwise.errors import DataError
 
 

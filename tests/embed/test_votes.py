@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from labelwise.embed import ScoredVotes, softmax, threshold_for_accuracy, votes_from_proba
 from labelwise.errors import LabelwiseError
-from labelwise.labeling import ABSTAIN, LabelSpace
+from labelwise.labeling import ABSTAIN, LabelSpace, Votes
+from labelwise.labeling.scoring import softmax, threshold_for_accuracy, votes_from_proba
 
 
 def test_softmax_rows_sum_to_one_and_temperature_sharpens():
@@ -72,12 +72,11 @@ def test_threshold_for_accuracy_examples_and_errors():
 
 def test_scored_votes_to_label_matrix_and_frame():
     space = LabelSpace(["ham", "spam"])
-    sv = ScoredVotes(
+    sv = Votes(
         "zs",
         np.array([1, ABSTAIN, 0]),
-        np.array([0.9, 0.4, 0.8], dtype=np.float32),
-        np.array([[0.1, 0.9], [0.6, 0.4], [0.8, 0.2]]),
-        2,
+        confidence=np.array([0.9, 0.4, 0.8], dtype=np.float32),
+        proba=np.array([[0.1, 0.9], [0.6, 0.4], [0.8, 0.2]]),
         label_space=space,
         provenance={"kind": "test"},
     )
@@ -91,3 +90,19 @@ def test_scored_votes_to_label_matrix_and_frame():
     assert df["label"].iloc[[0, 2]].tolist() == ["spam", "ham"] and df["label"].isna().iloc[1]
     assert df["vote"].tolist() == [1, -1, 0]
     assert sv.coverage == pytest.approx(2 / 3)
+
+
+def test_deprecated_scored_votes_builds_votes():
+    from labelwise.embed import ScoredVotes
+
+    with pytest.warns(DeprecationWarning, match="ScoredVotes"):
+        sv = ScoredVotes(
+            "zs",
+            np.array([1, ABSTAIN]),
+            np.array([0.9, 0.4], dtype=np.float32),
+            np.array([[0.1, 0.9], [0.6, 0.4]]),
+            2,
+            provenance={"kind": "test"},
+        )
+    assert isinstance(sv, Votes) and isinstance(sv, ScoredVotes)
+    assert sv.k == 2 and sv.votes.tolist() == [1, -1] and sv.proba is not None

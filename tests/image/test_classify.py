@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from labelwise.errors import DataError
+from labelwise.errors import DataError, NotFittedError
 from labelwise.image import (
     DigitClassifier,
     classifier_labeling_function,
@@ -69,7 +69,7 @@ def test_classifier_votes_mapping() -> None:
     assert classifier_votes(p, class_map=[5, 6, 7]).tolist() == [5, 7, 5]
     with pytest.raises(DataError, match="class_map"):
         classifier_votes(p, class_map=[1])
-    with pytest.raises(DataError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         DigitClassifier().predict(np.zeros((1, 8, 8), np.uint8))
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labelwise.errors import DataError, MissingDependencyError
+from labelwise.errors import DataError, MissingDependencyError, NotFittedError
 from labelwise.image import ImageEmbedder, cluster_images, embed_images, load_images, select_diverse
 
 torch = pytest.importorskip("torch")
@@ -95,7 +95,7 @@ def test_backbone_errors(tmp_path: Path) -> None:
         del sys.modules["fake_vision_pkg"]
     with pytest.raises(MissingDependencyError, match="fake_vision_pkg"):
         ImageEmbedder(tmp_path / "full.pt").fit(imgs)
-    with pytest.raises(DataError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         ImageEmbedder().transform(imgs)
     (tmp_path / "x.bin").write_bytes(b"x")
     with pytest.raises(DataError, match="unknown backbone file type"):

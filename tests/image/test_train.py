@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labelwise.errors import DataError
+from labelwise.errors import DataError, NotFittedError
 from labelwise.image import (
     CNNImageClassifier,
     SVMImageClassifier,
@@ -74,7 +74,7 @@ def test_cnn_is_seeded_locally() -> None:
     np.testing.assert_allclose(a, b, atol=1e-6)
     clf = CNNImageClassifier(epochs=3, seed=0).fit(X[:200], y[:200])
     assert clf.history_[-1] < clf.history_[0]
-    with pytest.raises(DataError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         CNNImageClassifier().predict(X[:2])
     with pytest.raises(DataError, match="different shapes"):
         SVMImageClassifier().fit([np.zeros((8, 8)), np.zeros((9, 9))], [0, 1])

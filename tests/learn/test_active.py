@@ -50,7 +50,7 @@ def test_k_center_greedy_covers_every_cluster() -> None:
     rng = np.random.default_rng(0)
     centres = np.array([[0, 0], [20, 0], [0, 20], [20, 20]], dtype=float)
     X = np.vstack([rng.normal(c, 1.0, size=(50, 2)) for c in centres])
-    picked = k_center_greedy(X, 4, random_state=0)
+    picked = k_center_greedy(X, 4, seed=0)
     assert sorted(set(picked // 50)) == [0, 1, 2, 3]
     # with cluster 0 already covered, the batch goes elsewhere first
     more = k_center_greedy(X, 3, already_selected=np.arange(50))

@@ -42,12 +42,12 @@ def test_find_elbow() -> None:
 
 @pytest.mark.parametrize("method", ["silhouette", "elbow", "dunn", "davies_bouldin"])
 def test_every_k_criterion_finds_four_blobs(method: str) -> None:
-    sel = score_k_range(_four_blobs(), range(2, 9), random_state=0)
+    sel = score_k_range(_four_blobs(), range(2, 9), seed=0)
     assert sel.best_k(method) == 4  # type: ignore[arg-type]
 
 
 def test_k_selection_table_and_plot(test_output: Path) -> None:
-    sel = score_k_range(_four_blobs(), range(2, 7), random_state=0)
+    sel = score_k_range(_four_blobs(), range(2, 7), seed=0)
     df = sel.to_frame()
     assert df["k"].tolist() == [2, 3, 4, 5, 6]
     assert df["inertia"].is_monotonic_decreasing
@@ -61,7 +61,7 @@ def test_k_selection_table_and_plot(test_output: Path) -> None:
 
 
 def test_minibatch_path_gives_same_structure() -> None:
-    sel = score_k_range(_four_blobs(), range(2, 7), minibatch=True, random_state=0)
+    sel = score_k_range(_four_blobs(), range(2, 7), minibatch=True, seed=0)
     assert sel.minibatch
     assert sel.best_k("silhouette") == 4
 
@@ -80,7 +80,7 @@ def test_k_larger_than_rows_is_refused() -> None:
 
 def test_clusters_matching_classes_get_those_labels(blob_factory: Any) -> None:
     b = blob_factory(labeled_per_class=3, seed=1)
-    labeler = ClusterLabeler(k_range=range(2, 7), random_state=0)
+    labeler = ClusterLabeler(k_range=range(2, 7), seed=0)
     result = labeler.fit_label(b.X, b.y)
     assert labeler.k_ == 3
     assert np.mean(result.votes == b.y_true) > 0.98
@@ -95,7 +95,7 @@ def test_cluster_without_labeled_rows_abstains(blob_factory: Any) -> None:
     b = blob_factory(labeled_per_class=3, seed=1)
     y = b.y.copy()
     y[b.y == 2] = -1  # no labels left in the third cluster
-    labeler = ClusterLabeler(k=3, random_state=0)
+    labeler = ClusterLabeler(k=3, seed=0)
     result = labeler.fit_label(b.X, y, label_space=None)
     third = b.y_true == 2
     assert np.all(result.votes[third] == ABSTAIN)
@@ -107,27 +107,27 @@ def test_conflicting_cluster_abstains(blob_factory: Any) -> None:
     y = b.y.copy()
     rows0 = np.flatnonzero(y == 0)
     y[rows0[:2]] = 1  # cluster 0 now has 2 x class 0, 2 x class 1: a tie
-    labeler = ClusterLabeler(k=3, random_state=0)
+    labeler = ClusterLabeler(k=3, seed=0)
     result = labeler.fit_label(b.X, y)
     c0 = b.y_true == 0
     unl = y == -1
     assert np.all(result.votes[c0 & unl] == ABSTAIN)
-    lenient = ClusterLabeler(k=3, min_purity=0.0, random_state=0).fit_label(b.X, y)
+    lenient = ClusterLabeler(k=3, min_purity=0.0, seed=0).fit_label(b.X, y)
     assert np.all(lenient.votes[c0 & unl] == ABSTAIN)  # a tie abstains whatever the purity
-    strict = ClusterLabeler(k=3, min_labeled=5, random_state=0).fit_label(b.X, b.y)
+    strict = ClusterLabeler(k=3, min_labeled=5, seed=0).fit_label(b.X, b.y)
     assert np.all(strict.votes == ABSTAIN)  # 4 labeled rows per cluster < 5
 
 
 def test_cluster_report(blob_factory: Any, test_output: Path) -> None:
     b = blob_factory(labeled_per_class=3, seed=1)
-    labeler = ClusterLabeler(k_range=range(2, 6), random_state=0)
+    labeler = ClusterLabeler(k_range=range(2, 6), seed=0)
     labeler.fit_label(b.X, b.y)
     path = test_output / "learn_cluster_report.html"
     r = labeler.report(path)
     assert r.section_titles == ["Choice of k", "Clusters and their labels"]
     html = path.read_text()
     assert html.count("data:image/png;base64") == 1 and "davies_bouldin" in html
-    fixed = ClusterLabeler(k=3, random_state=0)
+    fixed = ClusterLabeler(k=3, seed=0)
     fixed.fit_label(b.X, b.y)
     with pytest.raises(LabelwiseError, match="k='auto'"):
         fixed.plot_k_selection()
@@ -135,7 +135,7 @@ def test_cluster_report(blob_factory: Any, test_output: Path) -> None:
 
 
 def test_cluster_regressor_means_and_loo(regression: Any) -> None:
-    reg = ClusterRegressor(k=4, random_state=0)
+    reg = ClusterRegressor(k=4, seed=0)
     result = reg.fit_label(regression.X, regression.y)
     # the four target levels are recovered as cluster means
     assert sorted(np.round(reg.cluster_means_, -1).tolist()) == [10.0, 20.0, 30.0, 40.0]
@@ -145,7 +145,7 @@ def test_cluster_regressor_means_and_loo(regression: Any) -> None:
     assert result.values[lab[0]] == pytest.approx(regression.y[others].mean())
     sparse = np.full(len(regression.y), np.nan)
     sparse[lab[:3]] = regression.y[lab[:3]]
-    thin = ClusterRegressor(k=4, min_labeled=2, random_state=0).fit_label(regression.X, sparse)
+    thin = ClusterRegressor(k=4, min_labeled=2, seed=0).fit_label(regression.X, sparse)
     assert np.isnan(thin.values).mean() > 0.2  # clusters without 2 labeled rows abstain
 
 

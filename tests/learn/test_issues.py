@@ -69,7 +69,7 @@ def test_quality_scores() -> None:
 @pytest.mark.parametrize("rank_by", ["self_confidence", "normalized_margin"])
 def test_planted_errors_are_ranked_first(blob_factory: Any, filter_by: str, rank_by: str) -> None:
     b, y, wrong = _planted(blob_factory)
-    P = out_of_fold_proba(b.X, y, random_state=0)
+    P = out_of_fold_proba(b.X, y, seed=0)
     issues = find_label_issues(y, P, filter_by=filter_by, rank_by=rank_by)  # type: ignore[arg-type]
     top = issues[: len(wrong)]
     precision = np.isin(top, wrong).mean()
@@ -87,9 +87,7 @@ def test_planted_errors_are_ranked_first(blob_factory: Any, filter_by: str, rank
 def test_label_issue_finder_with_forest_and_frame(blob_factory: Any) -> None:
     b, y, wrong = _planted(blob_factory, seed=1)
     names = np.array(["ant", "bee", "cat"], dtype=object)
-    finder = LabelIssueFinder(
-        RandomForestClassifier(n_estimators=50, random_state=0), random_state=0
-    )
+    finder = LabelIssueFinder(RandomForestClassifier(n_estimators=50, random_state=0), seed=0)
     finder.fit(b.X, names[y])
     assert finder.proba_.shape == (len(y), 3)
     assert np.isin(finder.issues_[: len(wrong)], wrong).mean() >= 0.85
@@ -113,7 +111,7 @@ def test_unlabeled_rows_are_skipped(blob_factory: Any) -> None:
     b, y, wrong = _planted(blob_factory)
     y = y.copy()
     y[wrong[:5]] = ABSTAIN
-    P = out_of_fold_proba(b.X, y, random_state=0)
+    P = out_of_fold_proba(b.X, y, seed=0)
     assert np.isnan(P[wrong[:5]]).all()
     issues = find_label_issues(y, np.nan_to_num(P))
     assert not np.isin(wrong[:5], issues).any()
@@ -131,7 +129,7 @@ def test_aggregated_labels_from_a_label_model(blob_factory: Any) -> None:
     )
     agg = MajorityVote(cardinality=3, tie_policy="random", seed=0).fit(L).predict(L)
     wrong = np.flatnonzero(agg != b.y_true)
-    issues = LabelIssueFinder(random_state=0).fit(b.X, agg).issues_
+    issues = LabelIssueFinder(seed=0).fit(b.X, agg).issues_
     assert np.isin(issues[: len(wrong)], wrong).mean() > 0.8
 
 

@@ -12,19 +12,17 @@ from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.metrics import r2_score
 
 from labelwise.errors import DataError, LabelwiseError
-from labelwise.labeling import ABSTAIN, LabelMatrix, LabelSpace
+from labelwise.labeling import ABSTAIN, LabelMatrix, LabelSpace, Votes
 from labelwise.learn import (
     ClassStatisticsLabeler,
     ClassStatisticsRegressor,
     ClusterLabeler,
     ClusterRegressor,
-    LabelerResult,
     NearestLabeledLabeler,
     NearestLabeledRegressor,
     PseudoLabeler,
     PseudoRegressor,
     RegressionResult,
-    stack_results,
 )
 
 CLASSIFIERS: dict[str, Callable[..., Any]] = {
@@ -33,19 +31,19 @@ CLASSIFIERS: dict[str, Callable[..., Any]] = {
     "stats_mahalanobis": lambda **kw: ClassStatisticsLabeler(**kw),
     "stats_diagonal": lambda **kw: ClassStatisticsLabeler(distance="diagonal", **kw),
     "stats_euclidean": lambda **kw: ClassStatisticsLabeler(distance="euclidean", **kw),
-    "cluster": lambda **kw: ClusterLabeler(k_range=range(2, 6), random_state=0, **kw),
-    "pseudo": lambda **kw: PseudoLabeler(LogisticRegression(max_iter=500), random_state=0, **kw),
+    "cluster": lambda **kw: ClusterLabeler(k_range=range(2, 6), seed=0, **kw),
+    "pseudo": lambda **kw: PseudoLabeler(LogisticRegression(max_iter=500), seed=0, **kw),
 }
 
 REGRESSORS: dict[str, Callable[..., Any]] = {
     "nearest": lambda **kw: NearestLabeledRegressor(k=5, **kw),
     "stats": lambda **kw: ClassStatisticsRegressor(n_bins=4, distance="diagonal", **kw),
-    "cluster": lambda **kw: ClusterRegressor(k_range=range(2, 7), random_state=0, **kw),
+    "cluster": lambda **kw: ClusterRegressor(k_range=range(2, 7), seed=0, **kw),
     "pseudo": lambda **kw: PseudoRegressor(
         RandomForestRegressor(n_estimators=20, min_samples_leaf=2, random_state=0),
         max_rounds=2,
         n_members=3,
-        random_state=0,
+        seed=0,
         **kw,
     ),
 }
@@ -55,7 +53,7 @@ REGRESSORS: dict[str, Callable[..., Any]] = {
 def test_classifier_contract_and_accuracy_on_separable_clusters(name: str, blobs: Any) -> None:
     labeler = CLASSIFIERS[name]()
     result = labeler.fit_label(blobs.X, blobs.y)
-    assert isinstance(result, LabelerResult)
+    assert isinstance(result, Votes)
     n = len(blobs.y)
     assert result.votes.shape == (n,) and result.confidence.shape == (n,)
     assert result.votes.min() >= ABSTAIN and result.votes.max() <= 2
@@ -139,7 +137,7 @@ def test_results_stack_into_one_label_matrix(blobs: Any) -> None:
         CLASSIFIERS[n]().fit_label(blobs.X, blobs.y)
         for n in ("nearest", "stats_mahalanobis", "cluster")
     ]
-    L = stack_results(results)
+    L = LabelMatrix.from_votes(results)
     assert L.names == ["nearest_labeled", "class_statistics", "kmeans"]
     assert L.shape == (len(blobs.y), 3)
     from labelwise.models.majority import MajorityVote
@@ -149,13 +147,29 @@ def test_results_stack_into_one_label_matrix(blobs: Any) -> None:
     assert np.mean(pred[unl] == blobs.y_true[unl]) > 0.95
 
 
-def test_stack_results_rejects_mixed_label_spaces() -> None:
-    a = LabelerResult(np.array([0, 1]), np.ones(2), "a", LabelSpace(["x", "y"]))
-    b = LabelerResult(np.array([0, 1]), np.ones(2), "b", LabelSpace(["p", "q"]))
+def test_votes_reject_mixed_label_spaces() -> None:
+    a = Votes("a", np.array([0, 1]), label_space=LabelSpace(["x", "y"]), confidence=np.ones(2))
+    b = Votes("b", np.array([0, 1]), label_space=LabelSpace(["p", "q"]), confidence=np.ones(2))
     with pytest.raises(LabelwiseError, match="one label space"):
-        stack_results([a, b])
-    with pytest.raises(LabelwiseError, match="votes must lie"):
-        LabelerResult(np.array([0, 5]), np.ones(2), "c", LabelSpace(["x", "y"]))
+        LabelMatrix.from_votes([a, b])
+    with pytest.raises(LabelwiseError, match="must lie in"):
+        Votes("c", np.array([0, 5]), label_space=LabelSpace(["x", "y"]))
+
+
+def test_deprecated_labeler_result_and_stack_results_still_work() -> None:
+    from labelwise.learn import LabelerResult, stack_results
+
+    space = LabelSpace(["x", "y"])
+    with pytest.warns(DeprecationWarning, match="LabelerResult"):
+        a = LabelerResult(np.array([0, -1]), np.array([0.9, 0.2]), "a", space)
+    assert isinstance(a, Votes) and isinstance(a, LabelerResult)
+    assert a.name == "a" and a.confidence is not None and a.confidence.tolist() == [0.9, 0.2]
+    b = Votes("b", np.array([1, 1]), label_space=space)
+    with pytest.warns(DeprecationWarning, match="stack_results"):
+        L = stack_results([a, b])
+    assert L.names == ["a", "b"] and L.values.tolist() == [[0, 1], [-1, 1]]
+    with pytest.warns(DeprecationWarning), pytest.raises(LabelwiseError, match="one label space"):
+        stack_results([a, Votes("c", [0, 1], label_space=LabelSpace(["p", "q"]))])
 
 
 # ---------------------------------------------------------------------- regression
@@ -216,7 +230,7 @@ def test_regressor_bad_input(name: str, regression: Any) -> None:
 
 
 def test_pseudo_regressor_with_linear_model_and_quantile(regression: Any) -> None:
-    lin = PseudoRegressor(LinearRegression(), uncertainty="quantile", max_rounds=1, random_state=0)
+    lin = PseudoRegressor(LinearRegression(), uncertainty="quantile", max_rounds=1, seed=0)
     result = lin.fit_label(regression.X, regression.y)
     assert result.provenance["uncertainty"] == "quantile"
     assert np.isfinite(result.uncertainty[~regression.labeled]).all()
@@ -239,3 +253,18 @@ def test_lowering_the_threshold_never_invents_votes(name: str, blobs: Any) -> No
     assert np.all(relaxed.votes[result.candidates == ABSTAIN] == ABSTAIN)
     strict = result.with_min_confidence(1.01)
     assert np.all(strict.votes == ABSTAIN)
+
+
+def test_old_option_names_still_work_with_a_deprecation_warning(blobs: Any) -> None:
+    with pytest.warns(DeprecationWarning) as rec:
+        old = ClusterLabeler(k=3, random_state=0, show_progress=False)
+    messages = " | ".join(str(w.message) for w in rec)
+    assert "random_state=" in messages and "use seed=" in messages
+    assert "show_progress=" in messages and "use progress=" in messages
+    new = ClusterLabeler(k=3, seed=0, progress=False)
+    assert old.seed == 0 and old.progress is False
+    np.testing.assert_array_equal(
+        old.fit_label(blobs.X, blobs.y).votes, new.fit_label(blobs.X, blobs.y).votes
+    )
+    with pytest.raises(TypeError, match="seed= only"):
+        ClusterLabeler(k=3, seed=1, random_state=2)

@@ -54,7 +54,7 @@ def test_find_confident_rows_threshold_and_top_k() -> None:
 
 
 def test_rounds_log_and_growth(blobs: Any) -> None:
-    pl = PseudoLabeler(LogisticRegression(max_iter=500), threshold=0.9, random_state=0)
+    pl = PseudoLabeler(LogisticRegression(max_iter=500), threshold=0.9, seed=0)
     pl.fit(blobs.X, blobs.y)
     rounds = pl.report_frame()
     assert rounds["round"].tolist() == list(range(len(rounds)))
@@ -74,7 +74,7 @@ def test_rounds_log_and_growth(blobs: Any) -> None:
 
 def test_held_out_rows_never_enter_training(blobs: Any) -> None:
     SEEN.clear()
-    pl = PseudoLabeler(RecordingLogistic(max_iter=500), threshold=0.8, holdout=0.5, random_state=0)
+    pl = PseudoLabeler(RecordingLogistic(max_iter=500), threshold=0.8, holdout=0.5, seed=0)
     pl.fit(blobs.X, blobs.y)
     eval_rows = pl.prep_.transform(blobs.X.iloc[pl.eval_index_])
     assert len(pl.eval_index_) == 12  # half of 8 labeled rows in each of 3 classes
@@ -89,16 +89,14 @@ def test_holdout_mask_is_respected(blobs: Any) -> None:
     mask[np.flatnonzero(blobs.labeled)[:6]] = True
     mask[np.flatnonzero(~blobs.labeled)[:50]] = True  # unlabeled rows in the mask are ignored
     SEEN.clear()
-    pl = PseudoLabeler(RecordingLogistic(max_iter=500), holdout=mask, random_state=0).fit(
-        blobs.X, blobs.y
-    )
+    pl = PseudoLabeler(RecordingLogistic(max_iter=500), holdout=mask, seed=0).fit(blobs.X, blobs.y)
     assert pl.eval_index_.tolist() == np.flatnonzero(blobs.labeled)[:6].tolist()
     held = pl.prep_.transform(blobs.X.iloc[pl.eval_index_])
     assert all(_rows_in(s, held) == 0 for s in SEEN)
 
 
 def test_top_k_limits_rows_per_class_per_round(blobs: Any) -> None:
-    pl = PseudoLabeler(threshold=None, top_k=5, max_rounds=3, holdout=0.0, random_state=0)
+    pl = PseudoLabeler(threshold=None, top_k=5, max_rounds=3, holdout=0.0, seed=0)
     pl.fit(blobs.X, blobs.y)
     for entry in pl.rounds_[1:]:
         assert entry["n_added"] <= 15
@@ -108,16 +106,14 @@ def test_top_k_limits_rows_per_class_per_round(blobs: Any) -> None:
 
 
 def test_relabel_stops_when_nothing_changes(blobs: Any) -> None:
-    pl = PseudoLabeler(threshold=0.9, relabel=True, max_rounds=20, random_state=0).fit(
-        blobs.X, blobs.y
-    )
+    pl = PseudoLabeler(threshold=0.9, relabel=True, max_rounds=20, seed=0).fit(blobs.X, blobs.y)
     assert pl.stop_reason_ in ("pseudo-labels unchanged", "every unlabeled row is pseudo-labeled")
     assert len(pl.rounds_) < 21
 
 
 def test_unreachable_threshold_stops_at_once(blob_factory: Any) -> None:
     b = blob_factory(spread=4.0, seed=5)
-    pl = PseudoLabeler(threshold=0.99999, random_state=0).fit(b.X, b.y)
+    pl = PseudoLabeler(threshold=0.99999, seed=0).fit(b.X, b.y)
     assert pl.stop_reason_ == "no unlabeled row passed the threshold"
     assert pl.n_pseudo_ == 0
     result = pl.fit_label(b.X, b.y)
@@ -126,10 +122,10 @@ def test_unreachable_threshold_stops_at_once(blob_factory: Any) -> None:
 
 def test_all_rows_labeled_warns_and_returns(blobs: Any) -> None:
     with pytest.warns(UserWarning, match="nothing to pseudo-label"):
-        pl = PseudoLabeler(random_state=0).fit(blobs.X, blobs.y_true)
+        pl = PseudoLabeler(seed=0).fit(blobs.X, blobs.y_true)
     assert pl.n_pseudo_ == 0 and pl.stop_reason_ == "no unlabeled rows"
     with pytest.warns(UserWarning, match="nothing to pseudo-label"):
-        PseudoRegressor(LinearRegression(), random_state=0).fit(blobs.X, blobs.y_true.astype(float))
+        PseudoRegressor(LinearRegression(), seed=0).fit(blobs.X, blobs.y_true.astype(float))
 
 
 def test_estimator_without_predict_proba_is_refused(blobs: Any) -> None:
@@ -151,14 +147,14 @@ def test_crossfit_labeled_rows(blobs: Any) -> None:
     y = blobs.y.copy()
     lab = np.flatnonzero(blobs.labeled)
     y[lab[0]] = (blobs.y_true[lab[0]] + 1) % 3
-    result = PseudoLabeler(threshold=0.9, labeled_rows="crossfit", cv=3, random_state=0).fit_label(
+    result = PseudoLabeler(threshold=0.9, labeled_rows="crossfit", cv=3, seed=0).fit_label(
         blobs.X, y
     )
     assert result.votes[lab[0]] == blobs.y_true[lab[0]]
 
 
 def test_report_html(blobs: Any, test_output: Path) -> None:
-    pl = PseudoLabeler(threshold=0.9, random_state=0).fit(blobs.X, blobs.y)
+    pl = PseudoLabeler(threshold=0.9, seed=0).fit(blobs.X, blobs.y)
     path = test_output / "learn_pseudo_report.html"
     r = pl.report(path)
     html = path.read_text()
@@ -183,9 +179,7 @@ def test_regression_selects_by_uncertainty_not_at_random(method: str) -> None:
 
     X, _, y, _ = _heteroscedastic()
     est = RandomForestRegressor(n_estimators=30, min_samples_leaf=3, random_state=0)
-    pr = PseudoRegressor(
-        est, uncertainty=method, per_round=0.2, max_rounds=1, n_members=4, random_state=0
-    )
+    pr = PseudoRegressor(est, uncertainty=method, per_round=0.2, max_rounds=1, n_members=4, seed=0)
     pr.fit(X, y)
     added = ~np.isnan(pr.pseudo_targets_)
     assert pr.rounds_[1]["n_added"] == added.sum() > 0
@@ -196,7 +190,7 @@ def test_regression_selects_by_uncertainty_not_at_random(method: str) -> None:
 def test_regression_holdout_never_trained_on() -> None:
     X, _, y, _ = _heteroscedastic(1)
     SEEN.clear()
-    pr = PseudoRegressor(RecordingLinear(), holdout=0.25, max_rounds=2, n_members=2, random_state=0)
+    pr = PseudoRegressor(RecordingLinear(), holdout=0.25, max_rounds=2, n_members=2, seed=0)
     pr.fit(X, y)
     held = pr.prep_.transform(X[pr.eval_index_])
     assert len(pr.eval_index_) > 0

@@ -76,5 +76,5 @@ def test_real_table_bad_input(shared_datasets: Path) -> None:
     hf = pd.read_csv(shared_datasets / "tabular" / "heart_failure.csv")
     Xh, yh = split_target(hf, "DEATH_EVENT")
     with pytest.warns(UserWarning, match="nothing to pseudo-label"):
-        labeler: Any = PseudoLabeler(random_state=0).fit(Xh, yh)
+        labeler: Any = PseudoLabeler(seed=0).fit(Xh, yh)
     assert labeler.n_pseudo_ == 0 and np.isfinite(labeler.rounds_[0]["accuracy"])

@@ -227,6 +227,8 @@ def test_a_raising_labeling_function_faults_per_window() -> None:
     assert by.loc["a", "value"] == 2.0 and by.loc["a", "label"] == 1
     assert np.isnan(by.loc["b", "value"]) and by.loc["b", "label"] == ABSTAIN
     assert out.attrs["faults"] == 1
+    (rec,) = out.attrs["fault_records"]
+    assert rec["error"] == "ValueError" and rec["message"] == "negative amount"
     with pytest.raises(ValueError, match="negative amount"):
         time_window_labels(
             ev, entity="u", time="t", labeling_function=picky, window=4, cutoffs=[3], strict=True

@@ -26,6 +26,11 @@ MODULES = [
     "labelwise.llm.run",
     "labelwise.llm.server",
     "labelwise.llm.tasks",
+    "labelwise.llm.tasks.classify",
+    "labelwise.llm.tasks.hierarchical",
+    "labelwise.llm.tasks.entities",
+    "labelwise.llm.tasks.generate",
+    "labelwise.llm.tasks.aspects",
     "labelwise.llm.taxonomy",
     "labelwise.llm.text",
 ]

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from labelwise.labeling import ABSTAIN
+from labelwise.labeling import ABSTAIN, Votes
 from labelwise.llm import (
     ClassifyTask,
     ConfidenceCalibrator,
@@ -128,7 +128,9 @@ def test_labeler_calibrates_on_gold_and_abstains_below_threshold(
         assert labeler.threshold_ is not None and labeler.threshold_.reachable
         assert labeler.threshold_.precision == 1.0
         assert labeler.threshold_.coverage == pytest.approx(32 / 40)
-        L = labeler.label(["special offer 1", "see you 2", "special offer tricky"])
+        votes = labeler.label(["special offer 1", "see you 2", "special offer tricky"])
+    assert isinstance(votes, Votes) and votes.name == "llm_gpt"
+    L = votes.to_label_matrix()
     assert L.names == ["llm_gpt"]
     assert L.values[:, 0].tolist() == [1, 0, ABSTAIN]
     prov = L.provenance["llm_gpt"]
@@ -144,7 +146,7 @@ def test_labeler_without_logprobs_warns_and_does_not_threshold(make_client: Make
             labeler.fit(["a", "b", "c"], ["ham", "ham", "spam"], target_precision=0.9)
         assert labeler.calibrator_ is None and labeler.threshold_ is None
         assert labeler.gold_accuracy_ == pytest.approx(2 / 3)
-        assert labeler.label(["d"]).values.tolist() == [[0]]
+        assert labeler.label(["d"]).votes.tolist() == [0]
     with pytest.raises(LLMConfigError, match="no classes"):
         LLMLabeler(SummarizeTask(), client=labeler.client)
     with pytest.raises(LLMConfigError, match="fit"):
@@ -169,9 +171,10 @@ def test_labeler_runs_inside_the_lf_applier(
 
     df = pd.DataFrame({"text": ["WIN a free prize", "see you at 6", "claim cash", ""]})
     labeler = LLMLabeler(ClassifyTask(["ham", "spam"]), client=make_client(server), name="llm")
-    L = LFApplier(
-        [keyword("text", "free", 1, name="kw_free"), labeler.as_labeling_function("text")]
-    ).apply(df)
+    L = LFApplier([keyword("text", "free", 1, name="kw_free"), labeler.as_lf("text")]).apply(df)
     assert L.names == ["kw_free", "llm"]
     assert L["llm"].tolist() == [1, 0, 1, ABSTAIN]
     assert L["kw_free"].tolist() == [1, ABSTAIN, ABSTAIN, ABSTAIN]
+    with pytest.warns(DeprecationWarning, match="as_lf"):
+        old = labeler.as_labeling_function("text")
+    assert LFApplier([old]).apply(df)["llm"].tolist() == [1, 0, 1, ABSTAIN]

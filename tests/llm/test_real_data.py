@@ -55,7 +55,7 @@ def test_sms_spam_llm_column_calibrated_and_joined_with_a_rule(
             name="llm",
         )
         labeler.fit(df["SMS"][:100], df["Label"][:100], target_precision=0.9)
-        L_llm = labeler.label(df["SMS"][100:])
+        L_llm = labeler.label(df["SMS"][100:]).to_label_matrix()
     # Every message reached the server exactly as written.
     assert set(df["SMS"]) == set(seen)
     assert labeler.threshold_ is not None and labeler.threshold_.reachable

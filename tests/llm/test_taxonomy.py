@@ -113,7 +113,7 @@ def test_leaf_validation() -> None:
 def test_parents_feed_the_hierarchical_label_model() -> None:
     hierarchy = pytest.importorskip("labelwise.models.hierarchy")
     tax = Taxonomy({"Order": ["Refund", "Shipping"], "Account": ["Login"], "Other": []})
-    model_tax = hierarchy.Taxonomy(tax.parents())
+    model_tax = hierarchy.ClassHierarchy(tax.parents())
     # Leaves come first in the model's node order, so LLM leaf votes are valid node votes.
     assert model_tax.leaves == tax.leaves
     assert model_tax.nodes[: len(tax.leaves)] == tax.leaves

@@ -7,7 +7,7 @@ import pytest
 
 from labelwise.errors import LabelMatrixError, LabelSpaceError, LabelwiseError
 from labelwise.labeling import ABSTAIN, LabelMatrix
-from labelwise.models.hierarchy import HierarchicalLabelModel, Taxonomy
+from labelwise.models.hierarchy import ClassHierarchy, HierarchicalLabelModel
 from labelwise.models.multilabel import (
     MultiLabelModel,
     check_multilabel_votes,
@@ -104,13 +104,13 @@ def test_custom_base_factory() -> None:
 
 # ---------------------------------------------------------------------- hierarchy
 @pytest.fixture
-def taxonomy() -> Taxonomy:
-    return Taxonomy.from_paths(
+def taxonomy() -> ClassHierarchy:
+    return ClassHierarchy.from_paths(
         ["animal/mammal/cat", "animal/mammal/dog", "animal/bird", "vehicle/car", "vehicle/bike"]
     )
 
 
-def test_taxonomy_structure(taxonomy: Taxonomy) -> None:
+def test_taxonomy_structure(taxonomy: ClassHierarchy) -> None:
     assert taxonomy.leaves == ["cat", "dog", "bird", "car", "bike"]
     assert set(taxonomy.internal) == {"animal", "mammal", "vehicle"}
     assert taxonomy.ancestors("cat") == ["mammal", "animal"]
@@ -122,7 +122,7 @@ def test_taxonomy_structure(taxonomy: Taxonomy) -> None:
         False,
     ]
     assert taxonomy.label_space.k == 8
-    same = Taxonomy(
+    same = ClassHierarchy(
         {
             "cat": "mammal",
             "dog": "mammal",
@@ -134,15 +134,15 @@ def test_taxonomy_structure(taxonomy: Taxonomy) -> None:
     )
     assert sorted(same.nodes) == sorted(taxonomy.nodes)
     with pytest.raises(LabelSpaceError, match="cycle"):
-        Taxonomy({"a": "b", "b": "a", "c": None})
+        ClassHierarchy({"a": "b", "b": "a", "c": None})
     with pytest.raises(LabelSpaceError, match="two parents"):
-        Taxonomy.from_paths(["x/a", "y/a"])
+        ClassHierarchy.from_paths(["x/a", "y/a"])
     with pytest.raises(LabelSpaceError, match="unknown class 'fish'"):
         taxonomy.index("fish")
 
 
 def _simulate_hierarchy(
-    tax: Taxonomy, n: int = 600, seed: int = 0
+    tax: ClassHierarchy, n: int = 600, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """A fine labeler (leaves, 85% right), two coarse labelers (top level only, 90% right)
     and a mid-level labeler (mammal/bird/car/bike level, 80% right)."""
@@ -166,7 +166,7 @@ def _simulate_hierarchy(
     return L, truth
 
 
-def test_hierarchical_model_combines_fine_and_coarse_votes(taxonomy: Taxonomy) -> None:
+def test_hierarchical_model_combines_fine_and_coarse_votes(taxonomy: ClassHierarchy) -> None:
     L, truth = _simulate_hierarchy(taxonomy)
     model = HierarchicalLabelModel(taxonomy=taxonomy).fit(L)
     proba = model.predict_proba(L)
@@ -190,7 +190,7 @@ def test_hierarchical_model_combines_fine_and_coarse_votes(taxonomy: Taxonomy) -
     assert model.accuracies_.shape == (4,) and np.all(model.accuracies_ > 0.6)
 
 
-def test_predict_node_backs_off_to_the_parent(taxonomy: Taxonomy) -> None:
+def test_predict_node_backs_off_to_the_parent(taxonomy: ClassHierarchy) -> None:
     L, _ = _simulate_hierarchy(taxonomy, seed=1)
     model = HierarchicalLabelModel(taxonomy=taxonomy).fit(L)
     votes_only_coarse = np.full((1, 4), ABSTAIN)
@@ -213,13 +213,21 @@ def test_predict_node_backs_off_to_the_parent(taxonomy: Taxonomy) -> None:
     assert model.predict(nothing).tolist() == [ABSTAIN]
 
 
-def test_hierarchical_model_is_a_label_model(taxonomy: Taxonomy) -> None:
+def test_hierarchical_model_is_a_label_model(taxonomy: ClassHierarchy) -> None:
     L, truth = _simulate_hierarchy(taxonomy, seed=2)
     model = HierarchicalLabelModel(taxonomy=taxonomy, prior_accuracy=0.6)
     again = model.clone()
     assert again.taxonomy is taxonomy and again.prior_accuracy == 0.6
     assert model.fit(L).score(L, truth) > 0.7
-    with pytest.raises(LabelwiseError, match="taxonomy must be a Taxonomy"):
+    with pytest.raises(LabelwiseError, match="taxonomy must be a ClassHierarchy"):
         HierarchicalLabelModel(taxonomy={"a": "b"})  # type: ignore[arg-type]
     with pytest.raises(LabelMatrixError):
         HierarchicalLabelModel(taxonomy=taxonomy).fit(np.array([[9]]))  # node 9 does not exist
+
+
+def test_old_taxonomy_name_is_a_deprecated_alias() -> None:
+    import labelwise.models
+
+    with pytest.warns(DeprecationWarning, match="ClassHierarchy"):
+        old = labelwise.models.Taxonomy
+    assert old is ClassHierarchy

@@ -46,7 +46,7 @@ def table() -> pd.DataFrame:
 
 def test_gaussian_noise_preserves_labels_types_and_ranges(table: pd.DataFrame) -> None:
     y = pd.Series(np.arange(60) % 2, name="label")
-    Xa, ya = gaussian_noise(table, y, scale=0.1, n_copies=2, random_state=0)
+    Xa, ya = gaussian_noise(table, y, scale=0.1, n_copies=2, seed=0)
     assert isinstance(Xa, pd.DataFrame) and isinstance(ya, pd.Series)
     assert len(Xa) == len(ya) == 180 and ya.name == "label"
     new = Xa.iloc[60:].reset_index(drop=True)
@@ -63,9 +63,9 @@ def test_gaussian_noise_preserves_labels_types_and_ranges(table: pd.DataFrame) -
 
 
 def test_per_column_scale_and_reproducibility(table: pd.DataFrame) -> None:
-    Xa, _ = gaussian_noise(table, scale={"income": 0.2}, include_original=False, random_state=1)
+    Xa, _ = gaussian_noise(table, scale={"income": 0.2}, include_original=False, seed=1)
     assert Xa["age"].tolist() == table["age"].tolist()  # scale 0 for unnamed columns
-    Xb, _ = gaussian_noise(table, scale={"income": 0.2}, include_original=False, random_state=1)
+    Xb, _ = gaussian_noise(table, scale={"income": 0.2}, include_original=False, seed=1)
     assert Xa.equals(Xb)
     with pytest.raises(DataError, match=r"scale names columns \['height'\]"):
         gaussian_noise(table, scale={"height": 0.1})
@@ -77,10 +77,10 @@ def test_per_column_scale_and_reproducibility(table: pd.DataFrame) -> None:
 
 def test_random_scaling_keeps_row_ratios() -> None:
     X = np.array([[1.0, 10.0], [2.0, 40.0], [3.0, 90.0], [4.0, 160.0]])
-    Xa, _ = random_scaling(X, low=0.8, high=1.2, clip=False, include_original=False, random_state=0)
+    Xa, _ = random_scaling(X, low=0.8, high=1.2, clip=False, include_original=False, seed=0)
     assert np.allclose(Xa[:, 1] / Xa[:, 0], X[:, 1] / X[:, 0])
     assert not np.allclose(Xa, X)
-    Xc, _ = random_scaling(X, per="cell", clip=False, include_original=False, random_state=0)
+    Xc, _ = random_scaling(X, per="cell", clip=False, include_original=False, seed=0)
     assert not np.allclose(Xc[:, 1] / Xc[:, 0], X[:, 1] / X[:, 0])
     with pytest.raises(LabelwiseError, match="0 < low <= high"):
         random_scaling(X, low=1.2, high=1.1)
@@ -88,7 +88,7 @@ def test_random_scaling_keeps_row_ratios() -> None:
 
 def test_jitter_bounds() -> None:
     X = np.column_stack([np.linspace(0, 100, 50), np.linspace(-1, 1, 50)])
-    Xa, _ = jitter(X, amount=0.02, include_original=False, clip=False, random_state=3)
+    Xa, _ = jitter(X, amount=0.02, include_original=False, clip=False, seed=3)
     assert np.all(np.abs(Xa[:, 0] - X[:, 0]) <= 2.0 + 1e-9)
     assert np.all(np.abs(Xa[:, 1] - X[:, 1]) <= 0.04 + 1e-9)
     with pytest.raises(LabelwiseError, match="amount=-1"):
@@ -101,12 +101,12 @@ def test_interpolation_stays_between_same_class_rows() -> None:
     b = rng.normal([10, 10], 0.5, (8, 2))
     X = np.vstack([a, b])
     y = np.array(["a"] * 30 + ["b"] * 8)
-    Xa, ya = interpolate_same_class(X, y, balance=True, k_neighbors=3, random_state=0)
+    Xa, ya = interpolate_same_class(X, y, balance=True, k_neighbors=3, seed=0)
     assert (ya == "a").sum() == (ya == "b").sum() == 30
     new_b = Xa[38:][ya[38:] == "b"]
     lo, hi = b.min(axis=0), b.max(axis=0)
     assert np.all((new_b >= lo - 1e-9) & (new_b <= hi + 1e-9))  # inside class b's box
-    Xn, yn = interpolate_same_class(X, y, n_new=19, include_original=False, random_state=0)
+    Xn, yn = interpolate_same_class(X, y, n_new=19, include_original=False, seed=0)
     assert len(Xn) == 19 and (yn == "a").sum() == 15  # proportional to class size
     with pytest.raises(DataError, match="needs a class for every row"):
         interpolate_same_class(X, np.r_[y[:-1], [None]].astype(object))
@@ -114,7 +114,7 @@ def test_interpolation_stays_between_same_class_rows() -> None:
 
 def test_interpolation_keeps_categories_of_a_parent(table: pd.DataFrame) -> None:
     y = np.where(table["city"] == "Oslo", "north", "south")
-    Xa, ya = interpolate_same_class(table, y, n_new=40, include_original=False, random_state=0)
+    Xa, ya = interpolate_same_class(table, y, n_new=40, include_original=False, seed=0)
     assert set(Xa["city"]) <= {"Oslo", "Lima", "Pune"}
     assert (Xa.loc[ya == "north", "city"] == "Oslo").all()  # a parent's category
     assert pd.api.types.is_integer_dtype(Xa["age"])
@@ -124,9 +124,9 @@ def test_mixup_mixes_targets_consistently() -> None:
     rng = np.random.default_rng(0)
     X = rng.uniform(0, 10, (40, 2))
     y = X @ np.array([2.0, -1.0]) + 3.0
-    Xa, ya = mixup(X, y, n_new=100, alpha=0.4, include_original=False, random_state=0)
+    Xa, ya = mixup(X, y, n_new=100, alpha=0.4, include_original=False, seed=0)
     assert np.allclose(ya, Xa @ np.array([2.0, -1.0]) + 3.0)  # linear target is preserved
-    Xl, yl = mixup(X, y, n_new=50, k_neighbors=3, include_original=False, random_state=0)
+    Xl, yl = mixup(X, y, n_new=50, k_neighbors=3, include_original=False, seed=0)
     assert len(Xl) == 50 and np.allclose(yl, Xl @ np.array([2.0, -1.0]) + 3.0)
     with pytest.raises(DataError, match="y must be numeric"):
         mixup(X, np.array(["a"] * 40))
@@ -146,7 +146,7 @@ def test_compare_augmentation_reports_the_difference() -> None:
         y[100:],
         augment=partial(gaussian_noise, scale=0.05),
         n_repeats=2,
-        random_state=0,
+        seed=0,
     )
     assert isinstance(res, AugmentationComparison)
     assert res.metric == "accuracy" and res.n_train == 100 and res.n_train_augmented == 200
@@ -199,7 +199,7 @@ def test_augmentation_on_heart_failure(shared_datasets: Path) -> None:
         augment=partial(interpolate_same_class, balance=True),
         metric="macro_f1",
         n_repeats=2,
-        random_state=0,
+        seed=0,
     )
     assert res.n_train_augmented > res.n_train  # the minority class was filled up
     assert 0.5 < res.baseline.mean() <= 1.0 and 0.5 < res.augmented.mean() <= 1.0

@@ -9,14 +9,12 @@ import pytest
 
 from labelwise.errors import LabelwiseError
 from labelwise.text import (
-    choose_bands,
     duplicate_groups,
-    find_duplicates,
+    exact_duplicate_groups,
     find_near_duplicates,
-    minhash_signatures,
     near_duplicate_groups,
-    normalize_for_dedup,
 )
+from labelwise.text.dedup import choose_bands, minhash_signatures, normalize_for_dedup
 
 
 def shingles(text: str, k: int = 5) -> set[str]:
@@ -44,8 +42,12 @@ def make_corpus(seed: int, n_base: int = 60) -> list[str]:
 
 def test_exact_duplicates_ignore_case_and_spacing():
     texts = ["Free  PRIZE", "free prize", None, "", "", "other", "free prize "]
-    assert find_duplicates(texts) == [[0, 1, 6]]
-    assert find_duplicates(texts, normalize=False) == []
+    assert exact_duplicate_groups(texts) == [[0, 1, 6]]
+    assert exact_duplicate_groups(texts, normalize=False) == []
+    import labelwise.text
+
+    with pytest.warns(DeprecationWarning, match="exact_duplicate_groups"):
+        assert labelwise.text.find_duplicates(texts) == [[0, 1, 6]]
 
 
 def test_near_duplicates_match_brute_force(tmp_path):

@@ -22,7 +22,7 @@ def test_kmeans_finds_named_clusters_and_maps_seeds():
     seeds: list[str | None] = [None] * len(TEXTS)
     seeds[0], seeds[1] = "sport", "sport"
     seeds[12] = "food"  # one seed is enough when the cluster is pure
-    km = TfidfKMeansLabeler(3, random_state=0, min_purity=0.6).fit(TEXTS, seeds)
+    km = TfidfKMeansLabeler(3, seed=0, min_purity=0.6).fit(TEXTS, seeds)
     assert sorted(km.cluster_sizes_.tolist()) == [12, 12, 12]
     names = " / ".join(km.cluster_names_)
     assert "football" in names and "garlic" in names and "laptop" in names
@@ -42,9 +42,9 @@ def test_kmeans_finds_named_clusters_and_maps_seeds():
 def test_kmeans_purity_threshold_and_errors():
     seeds: list[str | None] = [None] * len(TEXTS)
     seeds[0], seeds[1] = "sport", "food"  # a mixed cluster
-    km = TfidfKMeansLabeler(3, random_state=0, min_purity=0.9).fit(TEXTS, seeds)
+    km = TfidfKMeansLabeler(3, seed=0, min_purity=0.9).fit(TEXTS, seeds)
     assert (km.label(TEXTS).votes == ABSTAIN).all()
-    unmapped = TfidfKMeansLabeler(3, random_state=0).fit(TEXTS)
+    unmapped = TfidfKMeansLabeler(3, seed=0).fit(TEXTS)
     with pytest.raises(NotFittedError, match="map_clusters"):
         unmapped.label(TEXTS)
     with pytest.raises(LabelwiseError, match="one per text"):
@@ -107,7 +107,7 @@ def test_real_sms_tfidf_labelers(shared_datasets):
     assert acc > 0.85  # 40 labels, 1,500 texts
     seeds = pd.Series([None] * len(df), dtype=object)
     seeds.iloc[seed_idx] = df["Label"].iloc[seed_idx]
-    km = TfidfKMeansLabeler(10, random_state=0, min_seeds=2, analyzer="char_wb", ngram_range=(3, 5))
+    km = TfidfKMeansLabeler(10, seed=0, min_seeds=2, analyzer="char_wb", ngram_range=(3, 5))
     km.fit(df["SMS"], seeds)
     v = km.predict(df["SMS"])
     covered = v != ABSTAIN

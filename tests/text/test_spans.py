@@ -125,7 +125,9 @@ def test_label_model_aggregation_and_faults():
 
     lfs = [*labelers(), Broken("broken", r"Bob", "PER")]
     votes = apply_span_labelers(TEXTS, lfs)
-    assert votes.faults["broken"] == 1 and votes.L.provenance["broken"]["faults"] == 1
+    assert votes.fault_counts()["broken"] == 1 and votes.L.provenance["broken"]["faults"] == 1
+    assert [(f.item, f.source) for f in votes.faults] == [(1, "broken")]
+    assert votes.label_space is not None and votes.provenance["kind"] == "span_labelers"
     docs = aggregate_span_votes(votes, model=MajorityVote(cardinality=2))
     assert [s.label for s in docs[0].spans][-1] == "LOC"
     with pytest.raises(RuntimeError, match="boom"):
