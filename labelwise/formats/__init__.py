@@ -15,25 +15,11 @@ True
 
 from __future__ import annotations
 
+from typing import Any
+
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
-from labelwise.formats.geometry import (
-    box_area,
-    box_iou,
-    clip_xywh,
-    cxcywh_norm_to_xywh,
-    interpolate_track,
-    iou_matrix,
-    match_boxes,
-    percent_to_xywh,
-    polygon_area,
-    polygon_bbox,
-    xywh_to_cxcywh_norm,
-    xywh_to_percent,
-    xywh_to_xyxy,
-    xyxy_to_xywh,
-)
 from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
@@ -61,11 +47,7 @@ __all__ = [
     "Item",
     "LabelConfig",
     "ResultError",
-    "box_area",
-    "box_iou",
-    "clip_xywh",
     "coco_categories",
-    "cxcywh_norm_to_xywh",
     "export_items",
     "from_coco",
     "from_conll",
@@ -75,13 +57,7 @@ __all__ = [
     "from_voc",
     "from_yolo",
     "import_items",
-    "interpolate_track",
-    "iou_matrix",
-    "match_boxes",
     "pack_zip",
-    "percent_to_xywh",
-    "polygon_area",
-    "polygon_bbox",
     "read_files",
     "to_coco",
     "to_conll",
@@ -91,8 +67,43 @@ __all__ = [
     "to_voc",
     "to_yolo",
     "tokenize",
-    "xywh_to_cxcywh_norm",
-    "xywh_to_percent",
-    "xywh_to_xyxy",
-    "xyxy_to_xywh",
 ]
+
+#: Box helpers that moved to :mod:`labelwise.geometry`; still importable from here for one
+#: release (with a DeprecationWarning).
+_MOVED_TO_GEOMETRY = frozenset(
+    {
+        "box_area",
+        "box_iou",
+        "clip_xywh",
+        "cxcywh_norm_to_xywh",
+        "interpolate_track",
+        "iou_matrix",
+        "match_boxes",
+        "percent_to_xywh",
+        "polygon_area",
+        "polygon_bbox",
+        "xywh_to_cxcywh_norm",
+        "xywh_to_percent",
+        "xywh_to_xyxy",
+        "xyxy_to_xywh",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _MOVED_TO_GEOMETRY:
+        import importlib
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old = importlib.import_module("labelwise.formats.geometry")
+        warnings.warn(
+            f"labelwise.formats.{name} is deprecated; use labelwise.geometry "
+            "(corner xyxy boxes; convert_boxes for other forms)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(old, name)
+    raise AttributeError(f"module 'labelwise.formats' has no attribute {name!r}")

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labelwise.formats._common import item_size, load_json, object_path, validated
-from labelwise.formats.geometry import polygon_area, polygon_bbox
 from labelwise.formats.items import Annotation, FormatError, Item
 from labelwise.formats.schema import Control, LabelConfig
+from labelwise.geometry import convert_boxes, polygon_area, polygon_to_box
 
 __all__ = ["coco_categories", "from_coco", "to_coco"]
 
@@ -88,7 +88,9 @@ def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
                         "id": len(anns) + 1,
                         "image_id": img_id,
                         "category_id": cat_id[p["label"]],
-                        "bbox": polygon_bbox(p["points"]).tolist(),
+                        "bbox": convert_boxes(polygon_to_box(p["points"]), "xyxy", "xywh")[
+                            0
+                        ].tolist(),
                         "area": polygon_area(p["points"]),
                         "iscrowd": 0,
                         "segmentation": [flat],

@@ -13,15 +13,17 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labelwise.formats._common import item_size, load_json, validated
-from labelwise.formats.geometry import percent_to_xywh, xywh_to_percent
 from labelwise.formats.items import Annotation, FormatError, Item
 from labelwise.formats.schema import Control, LabelConfig
+from labelwise.geometry import convert_boxes
 
 __all__ = ["from_label_studio", "to_label_studio"]
 
 
 def _pct_box(box: Mapping[str, Any], w: float, h: float) -> dict[str, float]:
-    x, y, bw, bh = xywh_to_percent([box["x"], box["y"], box["w"], box["h"]], w, h).tolist()
+    x, y, bw, bh = convert_boxes(
+        [box["x"], box["y"], box["w"], box["h"]], "xywh", "xywh_percent", (w, h)
+    )[0].tolist()
     return {"x": x, "y": y, "width": bw, "height": bh, "rotation": 0}
 
 
@@ -30,7 +32,7 @@ def _px_box(v: Mapping[str, Any], w: float, h: float, where: str) -> dict[str, f
         vals = [float(v["x"]), float(v["y"]), float(v["width"]), float(v["height"])]
     except (KeyError, TypeError, ValueError):
         raise FormatError(f"{where}: a box needs numeric x, y, width, height (percent)") from None
-    x, y, bw, bh = percent_to_xywh(vals, w, h).tolist()
+    x, y, bw, bh = convert_boxes(vals, "xywh_percent", "xywh", (w, h))[0].tolist()
     return {"x": x, "y": y, "w": bw, "h": bh}
 
 

@@ -15,9 +15,9 @@ from typing import Any
 
 from labelwise.formats._common import as_text, item_size, object_path, sidecar_path, validated
 from labelwise.formats.coco import coco_categories
-from labelwise.formats.geometry import cxcywh_norm_to_xywh, xywh_to_cxcywh_norm
 from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
 from labelwise.formats.schema import LabelConfig
+from labelwise.geometry import convert_boxes
 
 __all__ = ["from_yolo", "label_path", "to_yolo"]
 
@@ -58,9 +58,9 @@ def to_yolo(items: Iterable[Item], config: LabelConfig) -> dict[str, str]:
         lines = []
         for a in it.annotations:
             for b in a.result.get(box_c.name, []) if box_c else []:
-                cx, cy, bw, bh = xywh_to_cxcywh_norm(
-                    [b["x"], b["y"], b["w"], b["h"]], w, h
-                ).tolist()
+                cx, cy, bw, bh = convert_boxes(
+                    [b["x"], b["y"], b["w"], b["h"]], "xywh", "cxcywh_norm", (w, h)
+                )[0].tolist()
                 lines.append(f"{cls[b['label']]} {_fmt(cx)} {_fmt(cy)} {_fmt(bw)} {_fmt(bh)}")
             for p in a.result.get(poly_c.name, []) if poly_c else []:
                 coords = " ".join(f"{_fmt(x / w)} {_fmt(y / h)}" for x, y in p["points"])
@@ -174,7 +174,9 @@ def from_yolo(
                     continue
                 if any(v < 0 or v > 1 for v in corners):
                     cx, cy, bw, bh = (x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1
-                x, y, bw_px, bh_px = cxcywh_norm_to_xywh([cx, cy, bw, bh], w, h).tolist()
+                x, y, bw_px, bh_px = convert_boxes([cx, cy, bw, bh], "cxcywh_norm", "xywh", (w, h))[
+                    0
+                ].tolist()
                 result.setdefault(box_c.name, []).append(
                     {
                         "x": max(0.0, x),
