@@ -20,10 +20,11 @@ from typing import Any
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
-from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
+from labelwise.formats.items import Annotation, FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
 from labelwise.formats.registry import FORMATS, export_items, import_items, pack_zip, read_files
+from labelwise.formats.report import POLICIES, ConversionReport, check_box, round_px
 from labelwise.formats.schema import (
     CONTROL_TYPES,
     OBJECT_TYPES,
@@ -39,6 +40,7 @@ __all__ = [
     "CONTROL_TYPES",
     "FORMATS",
     "OBJECT_TYPES",
+    "POLICIES",
     "Annotation",
     "ConfigError",
     "Control",
@@ -47,6 +49,7 @@ __all__ = [
     "Item",
     "LabelConfig",
     "ResultError",
+    "check_box",
     "coco_categories",
     "export_items",
     "from_coco",
@@ -59,6 +62,7 @@ __all__ = [
     "import_items",
     "pack_zip",
     "read_files",
+    "round_px",
     "to_coco",
     "to_conll",
     "to_csv",

@@ -36,13 +36,21 @@ def dumps(obj: Any) -> str:
 
 
 def validated(
-    config: LabelConfig | None, result: Mapping[str, Any], data: Mapping[str, Any], where: str
+    config: LabelConfig | None,
+    result: Mapping[str, Any],
+    data: Mapping[str, Any],
+    where: str,
+    *,
+    policy: str = "error",
 ) -> dict[str, Any]:
-    """Validate ``result`` against ``config`` (when given), naming ``where`` on failure."""
+    """Validate ``result`` against ``config`` (when given), naming ``where`` on failure.
+
+    Under ``policy="keep"`` boxes may reach outside the image (the importer reported them).
+    """
     if config is None:
         return dict(result)
     try:
-        return config.validate_result(result, data, partial=True)
+        return config.validate_result(result, data, partial=True, in_image=policy != "keep")
     except ResultError as exc:
         raise FormatError(f"{where}: {exc}") from None
 

@@ -16,7 +16,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from labelwise.formats._common import as_text, validated
-from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
+from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport
 from labelwise.formats.schema import LabelConfig
 
 __all__ = ["from_conll", "to_conll", "tokenize"]

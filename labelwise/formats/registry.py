@@ -17,9 +17,10 @@ from labelwise.formats._common import MAX_IMPORT_BYTES
 from labelwise.formats.coco import from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll
 from labelwise.formats.csv import from_csv, to_csv
-from labelwise.formats.items import ConversionReport, FormatError, Item
+from labelwise.formats.items import FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
+from labelwise.formats.report import ConversionReport, check_policy
 from labelwise.formats.schema import LabelConfig
 from labelwise.formats.voc import from_voc, to_voc
 from labelwise.formats.yolo import from_yolo, to_yolo
@@ -57,8 +58,14 @@ def export_items(
     fmt: str,
     *,
     report: ConversionReport | None = None,
+    predictions: bool = False,
+    scores: str = "file",
+    policy: str = "keep",
 ) -> dict[str, bytes]:
     """Write ``items`` in format ``fmt``; returns ``{relative file name: bytes}``.
+
+    ``predictions=True`` writes the items' pre-labels instead of their annotations (COCO,
+    YOLO, VOC); ``scores`` and ``policy`` are YOLO's (see :func:`~labelwise.formats.to_yolo`).
 
     Examples
     --------
@@ -78,12 +85,17 @@ def export_items(
         text = json.dumps(to_label_studio(items, config), ensure_ascii=False, indent=1)
         return {str(name): text.encode()}
     if key == "coco":
-        return {str(name): json.dumps(to_coco(items, config), ensure_ascii=False).encode()}
+        coco = to_coco(items, config, predictions=predictions)
+        return {str(name): json.dumps(coco, ensure_ascii=False).encode()}
     if key == "conll":
         return {str(name): to_conll(items, config, report=report).encode()}
     if key == "yolo":
-        return {k: v.encode() for k, v in to_yolo(items, config).items()}
-    return {k: v.encode() for k, v in to_voc(items, config, report=report).items()}
+        files = to_yolo(
+            items, config, predictions=predictions, scores=scores, policy=policy, report=report
+        )
+        return {k: v.encode() for k, v in files.items()}
+    voc = to_voc(items, config, report=report, predictions=predictions)
+    return {k: v.encode() for k, v in voc.items()}
 
 
 def import_items(
@@ -95,14 +107,23 @@ def import_items(
     strict: bool = False,
     annotator: str | None = None,
     report: ConversionReport | None = None,
+    policy: str | None = None,
 ) -> list[Item]:
     """Read items from ``files`` (as returned by :func:`export_items` or :func:`read_files`).
 
     ``items`` (the existing images with their sizes) is needed for YOLO, whose files carry
-    no image size, and ``annotator`` names who its boxes are from. Everything is parsed and validated before anything is returned, so a bad
-    file never leaves a half import behind.
+    no image size, and ``annotator`` names who its boxes are from. Everything is parsed and
+    validated before anything is returned, so a bad file never leaves a half import behind.
+
+    ``policy`` (``error | clip | drop | keep``, see :mod:`labelwise.formats.report`) says what
+    the box importers (YOLO, COCO, VOC) do with bad annotations; every problem goes to
+    ``report`` with its file and line. The default is ``"error"`` (``"clip"`` for YOLO, whose
+    writers often overshoot the image by a rounding error); ``strict=True`` means ``"error"``.
     """
     key = _check_format(fmt)
+    if policy is None:
+        policy = "error" if strict or key != "yolo" else "clip"
+    check_policy(policy)
     total = sum(len(v) for v in files.values())
     if total > MAX_IMPORT_BYTES:
         raise FormatError(
@@ -117,9 +138,9 @@ def import_items(
                     "YOLO import needs the items (images with width/height) to attach to"
                 )
             return from_yolo(
-                files, items, config, strict=strict, annotator=annotator, report=report
+                files, items, config, policy=policy, annotator=annotator, report=report
             )
-        return from_voc(files, config)
+        return from_voc(files, config, policy=policy, report=report)
     if len(files) != 1:
         raise FormatError(f"{key} import takes one file, got {len(files)}: {sorted(files)[:5]}")
     ((name, data),) = files.items()
@@ -130,7 +151,7 @@ def import_items(
     if key == "label_studio":
         return from_label_studio(data, config, name=name)
     if key == "coco":
-        return from_coco(data, config, name=name)
+        return from_coco(data, config, name=name, policy=policy, report=report)
     return from_conll(data, config, name=name)
 
 
