@@ -15,11 +15,25 @@ True
 
 from __future__ import annotations
 
-from typing import Any
+import typing as _typing
 
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
+from labelwise.formats.dataset import (
+    ANNOTATION_FORMATS,
+    IMAGE_SUFFIXES,
+    ItemSet,
+    box_config,
+    box_item,
+    convert_annotations,
+    item_boxes,
+    items_frame,
+    read_annotations,
+    read_class_names,
+    validate_annotations,
+    write_annotations,
+)
 from labelwise.formats.items import Annotation, FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
@@ -37,8 +51,10 @@ from labelwise.formats.voc import from_voc, to_voc
 from labelwise.formats.yolo import from_yolo, to_yolo
 
 __all__ = [
+    "ANNOTATION_FORMATS",
     "CONTROL_TYPES",
     "FORMATS",
+    "IMAGE_SUFFIXES",
     "OBJECT_TYPES",
     "POLICIES",
     "Annotation",
@@ -47,10 +63,14 @@ __all__ = [
     "ConversionReport",
     "FormatError",
     "Item",
+    "ItemSet",
     "LabelConfig",
     "ResultError",
+    "box_config",
+    "box_item",
     "check_box",
     "coco_categories",
+    "convert_annotations",
     "export_items",
     "from_coco",
     "from_conll",
@@ -60,7 +80,11 @@ __all__ = [
     "from_voc",
     "from_yolo",
     "import_items",
+    "item_boxes",
+    "items_frame",
     "pack_zip",
+    "read_annotations",
+    "read_class_names",
     "read_files",
     "round_px",
     "to_coco",
@@ -71,6 +95,8 @@ __all__ = [
     "to_voc",
     "to_yolo",
     "tokenize",
+    "validate_annotations",
+    "write_annotations",
 ]
 
 #: Box helpers that moved to :mod:`labelwise.geometry`; still importable from here for one
@@ -95,7 +121,7 @@ _MOVED_TO_GEOMETRY = frozenset(
 )
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> _typing.Any:
     if name in _MOVED_TO_GEOMETRY:
         import importlib
         import warnings

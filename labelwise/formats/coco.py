@@ -177,11 +177,20 @@ def from_coco(
             )
             continue
         label = cats[a["category_id"]]
+        seg = a.get("segmentation")
+        ctrl = poly_c if seg and poly_c is not None else box_c
+        if ctrl is not None and label not in ctrl.labels:
+            report.bad(
+                policy,
+                name,
+                "unknown_class",
+                f"{where} has class {label!r}, not one of {list(ctrl.labels)}",
+            )
+            continue
         item = images[a["image_id"]]
         size = _size_of(item)
         annotator = a.get("annotator")
         anns = per_image[a["image_id"]]
-        seg = a.get("segmentation")
         score = a.get("score")
         extra = {"score": float(score)} if isinstance(score, (int, float)) else {}
         if isinstance(seg, Mapping):

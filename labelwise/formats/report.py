@@ -29,7 +29,7 @@ item 'a.txt' (line 3) [formats]: out_of_range: box (-5, 2, 50, 20) reaches outsi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import Any, Literal
 
 from labelwise.faults import Fault, FaultLog
 from labelwise.formats.items import FormatError
@@ -92,11 +92,7 @@ class ConversionReport(FaultLog):
             raise FormatError(f"{where}: {message}")
         self.issue(file, code, message + "; dropped", line=line)
 
-    def add_message(self, message: str) -> None:
-        """A problem not tied to a file (kept for the old ``add(str)`` calls)."""
-        self.issue("", "note", message, severity="warning")
-
-    def add(self, fault: Fault | str) -> None:  # type: ignore[override]
+    def add(self, fault: Fault | str) -> None:
         if isinstance(fault, str):
             fault = Fault("", "note", fault, "formats", None, "warning")
         super().add(fault)
@@ -123,7 +119,7 @@ def _fmt_box(b: Sequence[float]) -> str:
 
 
 def check_box(
-    xyxy: Sequence[float],
+    xyxy: Sequence[float] | Any,
     size: tuple[float, float] | None,
     policy: str,
     report: ConversionReport,

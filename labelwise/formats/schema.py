@@ -435,12 +435,9 @@ def _validate_box(
 
 
 def _score(c: Control, where: str, r: Mapping[str, Any], out: dict[str, Any]) -> None:
-    """Keep a model's ``score`` (pre-labels) on a region, as a number in [0, 1]."""
+    """Keep a model's ``score`` (pre-labels: a confidence, or a detector's raw score)."""
     if r.get("score") is not None:
-        s = _num(c, f"{where} score", r["score"])
-        if not 0.0 <= s <= 1.0:
-            raise ResultError(f"control {c.name!r}: {where} score {s} is not in [0, 1]")
-        out["score"] = s
+        out["score"] = _num(c, f"{where} score", r["score"])
 
 
 def _validate_value(

@@ -214,9 +214,9 @@ def from_yolo(
     for it in items:
         image = object_path(it, config)
         path = label_path(image)
-        key = _match(path, by_path, by_stem, it.id)
+        found = _match(path, by_path, by_stem, it.id)
         new = Item(it.id, dict(it.data), [], list(it.predictions))
-        if key is None:
+        if found is None:
             report.issue(
                 path,
                 "no_label_file",
@@ -225,6 +225,7 @@ def from_yolo(
             )
             out.append(new)
             continue
+        key = found
         used.add(key)
         w, h = item_size(it, f"YOLO file {key}")
         sp = score_path(image)
@@ -286,7 +287,7 @@ def _parse_line(
             policy,
             key,
             "unknown_class",
-            f"class {cid} is outside 0..{len(names) - 1} ({names})",
+            f"unknown class id {cid}; classes are 0..{len(names) - 1} ({names})",
             line=lineno,
         )
         return None

@@ -10,6 +10,16 @@ Pixels are ``uint8`` RGB arrays of shape ``(h, w, 3)`` throughout; boxes are pix
 
 from __future__ import annotations
 
+import typing as _typing
+
+from labelwise.formats import (
+    ANNOTATION_FORMATS,
+    convert_annotations,
+    read_annotations,
+    read_class_names,
+    validate_annotations,
+    write_annotations,
+)
 from labelwise.geometry import (
     BOX_FORMATS,
     Box,
@@ -87,26 +97,6 @@ from labelwise.image.features import (
     hog_descriptor,
     image_features,
 )
-from labelwise.image.formats import (
-    ANNOTATION_FORMATS,
-    AnnotationSet,
-    BoxAnnotation,
-    FormatIssue,
-    ImageAnnotation,
-    convert_annotations,
-    from_coco,
-    read_annotations,
-    read_class_names,
-    read_coco,
-    read_voc,
-    read_yolo,
-    to_coco,
-    validate_annotations,
-    write_annotations,
-    write_coco,
-    write_voc,
-    write_yolo,
-)
 from labelwise.image.io import (
     IMAGE_SUFFIXES,
     ImageCollection,
@@ -166,10 +156,8 @@ __all__ = [
     "INTERPOLATIONS",
     "PRESETS",
     "AnnotationError",
-    "AnnotationSet",
     "AugmentResult",
     "Box",
-    "BoxAnnotation",
     "CNNImageClassifier",
     "ClassificationResult",
     "ComparisonResult",
@@ -178,11 +166,9 @@ __all__ = [
     "DetectionResult",
     "Detector",
     "DigitClassifier",
-    "FormatIssue",
     "GeometryError",
     "HOGPeopleDetector",
     "HaarDetector",
-    "ImageAnnotation",
     "ImageCollection",
     "ImageEmbedder",
     "ImageReadError",
@@ -236,7 +222,6 @@ __all__ = [
     "find_duplicates",
     "find_out_of_range_boxes",
     "find_outliers",
-    "from_coco",
     "hamming_distance",
     "hog_descriptor",
     "image_features",
@@ -263,21 +248,51 @@ __all__ = [
     "preprocess_images",
     "read_annotations",
     "read_class_names",
-    "read_coco",
     "read_image",
-    "read_voc",
-    "read_yolo",
     "resize",
     "select_diverse",
     "symmetry_above",
     "tallest_contour_above",
     "threshold_image",
-    "to_coco",
     "to_grayscale",
     "validate_annotations",
     "watershed_segments",
     "write_annotations",
-    "write_coco",
-    "write_voc",
-    "write_yolo",
 ]
+
+
+#: Old box-format names, now in :mod:`labelwise.formats`; importable from here for one
+#: release (with a DeprecationWarning).
+_DEPRECATED_FORMATS = frozenset(
+    {
+        "AnnotationSet",
+        "BoxAnnotation",
+        "FormatIssue",
+        "ImageAnnotation",
+        "from_coco",
+        "read_coco",
+        "read_voc",
+        "read_yolo",
+        "to_coco",
+        "write_coco",
+        "write_voc",
+        "write_yolo",
+    }
+)
+
+
+def __getattr__(name: str) -> _typing.Any:
+    if name in _DEPRECATED_FORMATS:
+        import importlib
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            old = importlib.import_module("labelwise.image.formats")
+        warnings.warn(
+            f"labelwise.image.{name} is deprecated; use labelwise.formats",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return getattr(old, name)
+    raise AttributeError(f"module 'labelwise.image' has no attribute {name!r}")
