@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import typing as _typing
 
+from labelwise._deprecated import moved_attribute as _moved_attribute
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
@@ -99,41 +100,12 @@ __all__ = [
     "write_annotations",
 ]
 
-#: Box helpers that moved to :mod:`labelwise.geometry`; still importable from here for one
-#: release (with a DeprecationWarning).
-_MOVED_TO_GEOMETRY = frozenset(
-    {
-        "box_area",
-        "box_iou",
-        "clip_xywh",
-        "cxcywh_norm_to_xywh",
-        "interpolate_track",
-        "iou_matrix",
-        "match_boxes",
-        "percent_to_xywh",
-        "polygon_area",
-        "polygon_bbox",
-        "xywh_to_cxcywh_norm",
-        "xywh_to_percent",
-        "xywh_to_xyxy",
-        "xyxy_to_xywh",
-    }
-)
-
 
 def __getattr__(name: str) -> _typing.Any:
-    if name in _MOVED_TO_GEOMETRY:
-        import importlib
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            old = importlib.import_module("labelwise.formats.geometry")
-        warnings.warn(
-            f"labelwise.formats.{name} is deprecated; use labelwise.geometry "
-            "(corner xyxy boxes; convert_boxes for other forms)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(old, name)
-    raise AttributeError(f"module 'labelwise.formats' has no attribute {name!r}")
+    # The old xywh box helpers (labelwise.formats.geometry), kept one release.
+    return _moved_attribute(
+        __name__,
+        name,
+        "labelwise.formats.geometry",
+        "use labelwise.geometry (corner xyxy boxes; convert_boxes for other forms)",
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import typing as _typing
 
+from labelwise._deprecated import moved_attribute as _moved_attribute
 from labelwise.formats import (
     ANNOTATION_FORMATS,
     convert_annotations,
@@ -261,38 +262,6 @@ __all__ = [
 ]
 
 
-#: Old box-format names, now in :mod:`labelwise.formats`; importable from here for one
-#: release (with a DeprecationWarning).
-_DEPRECATED_FORMATS = frozenset(
-    {
-        "AnnotationSet",
-        "BoxAnnotation",
-        "FormatIssue",
-        "ImageAnnotation",
-        "from_coco",
-        "read_coco",
-        "read_voc",
-        "read_yolo",
-        "to_coco",
-        "write_coco",
-        "write_voc",
-        "write_yolo",
-    }
-)
-
-
 def __getattr__(name: str) -> _typing.Any:
-    if name in _DEPRECATED_FORMATS:
-        import importlib
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)
-            old = importlib.import_module("labelwise.image.formats")
-        warnings.warn(
-            f"labelwise.image.{name} is deprecated; use labelwise.formats",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return getattr(old, name)
-    raise AttributeError(f"module 'labelwise.image' has no attribute {name!r}")
+    # The old box-format names (labelwise.image.formats), kept one release.
+    return _moved_attribute(__name__, name, "labelwise.image.formats", "use labelwise.formats")

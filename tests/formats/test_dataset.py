@@ -288,8 +288,6 @@ def test_write_yolo_policy_clip_reports(tmp_path: Path) -> None:
 
 def test_old_image_formats_names_still_work_with_a_warning(tmp_path: Path) -> None:
     with pytest.warns(DeprecationWarning):
-        import labelwise.image.formats as old  # noqa: F401
-    with pytest.warns(DeprecationWarning):
         from labelwise.image import read_yolo, write_yolo
     from labelwise.geometry import Box
 
