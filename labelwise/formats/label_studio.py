@@ -14,6 +14,7 @@ from typing import Any
 
 from labelwise.formats._common import item_size, load_json, validated
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport
 from labelwise.formats.schema import Control, LabelConfig
 from labelwise.geometry import convert_boxes
 
@@ -302,6 +303,8 @@ def from_label_studio(
     config: LabelConfig,
     *,
     name: str = "Label Studio JSON",
+    policy: str = "error",
+    report: ConversionReport | None = None,
 ) -> list[Item]:
     """Label Studio tasks (JSON text or parsed) -> items.
 
@@ -339,7 +342,12 @@ def from_label_studio(
                 continue
             where = f"{name} task {n} annotation {j}"
             result = validated(
-                config, _result_from_regions(a.get("result", []), data, config, where), data, where
+                config,
+                _result_from_regions(a.get("result", []), data, config, where),
+                data,
+                where,
+                policy=policy,
+                report=report,
             )
             ann_meta = {"ground_truth": True} if a.get("ground_truth") else {}
             anns.append(Annotation(result, _annotator_name(a), ann_meta))
@@ -349,7 +357,12 @@ def from_label_studio(
                 raise FormatError(f"{name} task {n} prediction {j} must be an object")
             where = f"{name} task {n} prediction {j}"
             result = validated(
-                config, _result_from_regions(p.get("result", []), data, config, where), data, where
+                config,
+                _result_from_regions(p.get("result", []), data, config, where),
+                data,
+                where,
+                policy=policy,
+                report=report,
             )
             pmeta = {"score": float(p["score"])} if isinstance(p.get("score"), (int, float)) else {}
             preds.append(Annotation(result, str(p.get("model_version") or "") or None, pmeta))

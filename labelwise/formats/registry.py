@@ -82,8 +82,12 @@ def _one(files: Mapping[str, bytes | str], key: str) -> tuple[str, bytes | str]:
 register_format(
     "jsonl",
     write=lambda items, config, **_: {"annotations.jsonl": to_jsonl(items)},
-    read=lambda files, config, **_: from_jsonl(
-        _one(files, "jsonl")[1], config=config, name=_one(files, "jsonl")[0]
+    read=lambda files, config, policy="error", report=None, **_: from_jsonl(
+        _one(files, "jsonl")[1],
+        config=config,
+        name=_one(files, "jsonl")[0],
+        policy=policy,
+        report=report,
     ),
     file_name="annotations.jsonl",
     media_type="application/x-ndjson",
@@ -92,8 +96,8 @@ register_format(
 register_format(
     "csv",
     write=lambda items, config, **_: {"annotations.csv": to_csv(items, config)},
-    read=lambda files, config, **_: from_csv(
-        _one(files, "csv")[1], config, name=_one(files, "csv")[0]
+    read=lambda files, config, policy="error", report=None, **_: from_csv(
+        _one(files, "csv")[1], config, name=_one(files, "csv")[0], policy=policy, report=report
     ),
     file_name="annotations.csv",
     media_type="text/csv",
@@ -105,8 +109,12 @@ register_format(
             to_label_studio(items, config), ensure_ascii=False, indent=1
         )
     },
-    read=lambda files, config, **_: from_label_studio(
-        _one(files, "label_studio")[1], config, name=_one(files, "label_studio")[0]
+    read=lambda files, config, policy="error", report=None, **_: from_label_studio(
+        _one(files, "label_studio")[1],
+        config,
+        name=_one(files, "label_studio")[0],
+        policy=policy,
+        report=report,
     ),
     file_name="label_studio.json",
     media_type="application/json",

@@ -300,3 +300,29 @@ def test_old_image_formats_names_still_work_with_a_warning(tmp_path: Path) -> No
     write_yolo(s, tmp_path)
     back = read_yolo(tmp_path, image_sizes={"a": (100, 50)}, out_of_range="clip")
     assert item_boxes(back.items[0])[0].tolist() == [[10.0, 10.0, 30.0, 40.0]]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "label_studio", "coco", "voc"])
+def test_every_box_importer_applies_the_same_policy(fmt: str) -> None:
+    from labelwise.formats import Annotation, ConversionReport, Item, export_items, import_items
+
+    cfg = box_config(["car"])
+    item = Item(
+        "a",
+        {"image": "a.jpg", "width": 100, "height": 50},
+        [Annotation({"boxes": [{"x": 80, "y": 10, "w": 40, "h": 20, "label": "car"}]}, "ann")],
+    )
+    # written with the schema check off (the box reaches x = 120 in a 100 px image)
+    files = export_items([item], cfg, fmt)
+    outcome = {}
+    for policy in ("clip", "drop", "keep"):
+        report = ConversionReport()
+        back = import_items(files, cfg, fmt, policy=policy, report=report)
+        boxes = item_boxes(back[0])[0].tolist()
+        outcome[policy] = boxes
+        assert len(report) == 1 and report[0].error == "out_of_range"
+    assert outcome["clip"] == [[80.0, 10.0, 100.0, 30.0]]
+    assert outcome["drop"] == []
+    assert outcome["keep"] == [[80.0, 10.0, 120.0, 30.0]]
+    with pytest.raises(LabelwiseError, match="outside the 100x50 image"):
+        import_items(files, cfg, fmt, policy="error", report=ConversionReport())
