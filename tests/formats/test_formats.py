@@ -337,7 +337,7 @@ def test_yolo_real_files_clip_out_of_range(shared_datasets: Path) -> None:
     )
     assert any("carimage" in p and "clipped" in p for p in report.problems)
     with pytest.raises(FormatError, match="outside"):
-        from_yolo(files, items, cfg, strict=True)
+        from_yolo(files, items, cfg, policy="error")
     assert all(i.annotations for i in out)
 
 
