@@ -4,20 +4,31 @@ The one geometry module of labelwise, at the bottom of the stack (numpy only): f
 the annotation app and every modality (image, video) use it. Plain functions over numpy
 arrays plus two small frozen dataclasses.
 
-Box forms (``fmt``) used throughout:
+**One internal box format: corner ``xyxy`` in pixels.** Every function here that takes
+boxes (``box_area``, ``box_iou``, ``box_iou_matrix``, ``match_boxes``, ``clip_boxes``,
+``non_max_suppression``, :class:`Box`) works in that form; files and the annotation app's
+stored answers use other forms and convert at their edges with :func:`convert_boxes`.
+
+Box forms (``src``/``dst`` of :func:`convert_boxes`):
 
 * ``"xyxy"``   corners ``(x1, y1, x2, y2)``: Pascal VOC, detector outputs;
-* ``"xywh"``   top-left corner plus size ``(x, y, w, h)``: COCO;
+* ``"xywh"``   top-left corner plus size ``(x, y, w, h)``: COCO, the app's stored boxes;
 * ``"cxcywh"`` centre plus size ``(cx, cy, w, h)``: YOLO.
 
-Each form may be in pixels or *normalized* (divided by the image width/height, so in
-``[0, 1]`` for boxes inside the image). Coordinates are continuous: a box covering pixel
-columns 0..9 is ``x1=0, x2=10`` and has width 10.
+Each form may be in pixels, *normalized* (divided by the image width/height, so in
+``[0, 1]`` for boxes inside the image; suffix ``_norm``: ``"cxcywh_norm"`` is YOLO) or in
+*percent* of the image size (suffix ``_percent``: ``"xywh_percent"`` is Label Studio).
+Coordinates are continuous: a box covering pixel columns 0..9 is ``x1=0, x2=10`` and has
+width 10.
+
+IoU has two names for its two shapes: :func:`box_iou` of two boxes is a float,
+:func:`box_iou_matrix` of two box arrays is an ``(n, m)`` matrix.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,11 +43,14 @@ __all__ = [
     "box_area",
     "box_contains",
     "box_iou",
+    "box_iou_matrix",
     "box_to_polygon",
     "clip_boxes",
     "convert_boxes",
     "find_degenerate_boxes",
     "find_out_of_range_boxes",
+    "interpolate_track",
+    "match_boxes",
     "non_max_suppression",
     "point_in_polygon",
     "polygon_area",
@@ -48,6 +62,9 @@ __all__ = [
 ]
 
 BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+#: Unit suffixes of a box form and what they divide pixel coordinates by (times the size).
+_UNITS = {"": None, "_px": None, "_norm": 1.0, "_normalized": 1.0, "_percent": 100.0}
 
 
 # ----------------------------------------------------------------------------- arrays
@@ -128,28 +145,45 @@ _REFORM = {
 }
 
 
+def _parse_form(form: str, name: str, normalized: bool) -> tuple[str, float | None]:
+    """``"cxcywh_norm"`` -> ``("cxcywh", 1.0)``; ``"xywh_percent"`` -> ``("xywh", 100.0)``."""
+    for base in BOX_FORMATS:
+        if form.startswith(base) and form[len(base) :] in _UNITS:
+            unit = _UNITS[form[len(base) :]]
+            if normalized:
+                if unit is not None and unit != 1.0:
+                    raise GeometryError(f"{name}={form!r} is in percent, not normalized")
+                unit = 1.0
+            return base, unit
+    raise GeometryError(
+        f"{name} box form {form!r} is not one of {BOX_FORMATS} (optionally with a "
+        "'_norm' or '_percent' suffix, e.g. 'cxcywh_norm')"
+    )
+
+
 def convert_boxes(
     boxes: Any,
     src: str,
     dst: str,
-    *,
     image_size: tuple[Any, Any] | None = None,
+    *,
     src_normalized: bool = False,
     dst_normalized: bool = False,
 ) -> np.ndarray:
-    """Convert boxes between corner, top-left and centre forms, pixels and normalized.
+    """Convert boxes between corner, top-left and centre forms in pixels, normalized or percent.
 
     Parameters
     ----------
     boxes : array-like of shape (n, 4) or (4,)
         Boxes in form ``src``.
-    src, dst : {"xyxy", "xywh", "cxcywh"}
-        Source and target forms.
+    src, dst : str
+        ``"xyxy"``, ``"xywh"`` or ``"cxcywh"``, in pixels, or with the suffix ``"_norm"``
+        (divided by the image width/height) or ``"_percent"`` (percent of it).
     image_size : (width, height), optional
-        Needed when exactly one side is normalized. Each may be a number, or an array of
-        shape (n,) giving every box its own image size.
+        Needed when the two sides have different units. Each may be a number, or an array
+        of shape (n,) giving every box its own image size.
     src_normalized, dst_normalized : bool
-        Whether coordinates are divided by the image width/height.
+        Same as a ``"_norm"`` suffix on ``src`` / ``dst``.
 
     Returns
     -------
@@ -157,35 +191,33 @@ def convert_boxes(
 
     Examples
     --------
-    >>> convert_boxes([[10, 20, 30, 60]], "xyxy", "cxcywh", image_size=(100, 100),
-    ...               dst_normalized=True).round(2).tolist()
+    >>> convert_boxes([[10, 20, 30, 60]], "xyxy", "cxcywh_norm", (100, 100)).round(2).tolist()
     [[0.2, 0.4, 0.2, 0.4]]
+    >>> convert_boxes([[10, 20, 20, 40]], "xywh", "xywh_percent", (200, 100)).tolist()
+    [[5.0, 20.0, 10.0, 40.0]]
     """
-    for name, f in (("src", src), ("dst", dst)):
-        if f not in BOX_FORMATS:
-            raise GeometryError(f"{name} box form {f!r} is not one of {BOX_FORMATS}")
+    src_form, src_unit = _parse_form(src, "src", src_normalized)
+    dst_form, dst_unit = _parse_form(dst, "dst", dst_normalized)
     arr = _as_boxes(boxes).copy()
-    if src_normalized == dst_normalized:
+    if src_unit == dst_unit:
         scale = None
     elif image_size is None:
-        raise GeometryError(
-            "converting between pixel and normalized boxes needs image_size=(width, height)"
-        )
+        raise GeometryError(f"converting {src!r} to {dst!r} boxes needs image_size=(width, height)")
     else:
         scale = _image_scale(image_size)
-        if dst_normalized and np.any(scale <= 0):
+        if np.any(scale <= 0):
             raise GeometryError(f"image_size must be positive, got {image_size}")
     # The form change happens in pixels: scale first when reading normalized boxes, last
     # when writing them (YOLO's ``(x + w / 2) / width``).
-    if scale is not None and src_normalized:
-        arr = arr * scale
-    if src != dst:
+    if scale is not None and src_unit is not None:
+        arr = arr * (scale / src_unit)
+    if src_form != dst_form:
         out = np.empty_like(arr)
-        for j, column in enumerate(_REFORM[src, dst](*arr.T)):
+        for j, column in enumerate(_REFORM[src_form, dst_form](*arr.T)):
             out[:, j] = column
         arr = out
-    if scale is not None and dst_normalized:
-        arr = arr / scale
+    if scale is not None and dst_unit is not None:
+        arr = arr / (scale / dst_unit)
     return arr
 
 
@@ -201,7 +233,7 @@ def box_area(boxes: Any) -> np.ndarray:
     return np.clip(b[:, 2] - b[:, 0], 0, None) * np.clip(b[:, 3] - b[:, 1], 0, None)
 
 
-def box_iou(a: Any, b: Any) -> np.ndarray:
+def box_iou_matrix(a: Any, b: Any) -> np.ndarray:
     """Pairwise intersection over union of xyxy boxes.
 
     Parameters
@@ -215,8 +247,8 @@ def box_iou(a: Any, b: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> box_iou([[0, 0, 2, 2]], [[1, 0, 3, 2]]).round(3).tolist()
-    [[0.333]]
+    >>> box_iou_matrix([[0, 0, 2, 2]], [[1, 0, 3, 2], [5, 5, 6, 6]]).round(3).tolist()
+    [[0.333, 0.0]]
     """
     A = _as_boxes(a, "a")
     B = _as_boxes(b, "b")
@@ -229,6 +261,110 @@ def box_iou(a: Any, b: Any) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = np.where(union > 0, inter / np.where(union > 0, union, 1.0), 0.0)
     return np.clip(iou, 0.0, 1.0)
+
+
+def box_iou(a: Any, b: Any) -> Any:
+    """Intersection over union of two xyxy boxes, as a float.
+
+    For arrays of boxes use :func:`box_iou_matrix`. Passing ``(n, 4)`` arrays here still
+    returns the matrix for one release, with a :class:`DeprecationWarning`.
+
+    Examples
+    --------
+    >>> round(box_iou([0, 0, 2, 2], [1, 0, 3, 2]), 3)
+    0.333
+    """
+    if np.ndim(a) == 1 and np.ndim(b) == 1:
+        return float(box_iou_matrix(a, b)[0, 0])
+    warnings.warn(
+        "box_iou of box arrays is deprecated: it returns a float for two boxes; "
+        "use box_iou_matrix(a, b) for the (n, m) matrix",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return box_iou_matrix(a, b)
+
+
+def match_boxes(
+    a: Any,
+    b: Any,
+    *,
+    labels_a: Sequence[Any] | None = None,
+    labels_b: Sequence[Any] | None = None,
+    iou_threshold: float = 0.5,
+) -> list[tuple[int, int, float]]:
+    """One-to-one matching of two xyxy box sets maximizing total IoU (Hungarian algorithm).
+
+    Boxes with different labels (when labels are given) never match; pairs below
+    ``iou_threshold`` are dropped.
+
+    Returns
+    -------
+    list of (i, j, iou)
+        Index into ``a``, index into ``b`` and their IoU.
+
+    Examples
+    --------
+    >>> match_boxes([[0, 0, 2, 2]], [[5, 5, 6, 6], [0, 0, 2, 2]])
+    [(0, 1, 1.0)]
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    A = _as_boxes(a, "a")
+    B = _as_boxes(b, "b")
+    if len(A) == 0 or len(B) == 0:
+        return []
+    iou = box_iou_matrix(A, B)
+    if labels_a is not None and labels_b is not None:
+        same = (
+            np.asarray(labels_a, dtype=object)[:, None]
+            == np.asarray(labels_b, dtype=object)[None, :]
+        )
+        iou = np.where(same, iou, 0.0)
+    rows, cols = linear_sum_assignment(-iou)
+    return [
+        (int(i), int(j), float(iou[i, j]))
+        for i, j in zip(rows, cols, strict=True)
+        if iou[i, j] >= iou_threshold and iou[i, j] > 0
+    ]
+
+
+def interpolate_track(
+    keyframes: Sequence[Mapping[str, Any]], frame: int
+) -> dict[str, float] | None:
+    """The box of a video track at ``frame``, linear between the surrounding keyframes.
+
+    Keyframes are mappings with ``frame`` and the box values (``x, y, w, h`` as the app
+    stores them; any numeric keys shared by all keyframes, such as ``x1, y1, x2, y2``,
+    interpolate the same way). Before the first keyframe, and from a keyframe marked
+    ``outside`` up to the next keyframe, the object is not shown (``None``); after the last
+    keyframe it stays where that keyframe put it (mark it ``outside`` to end the track).
+
+    Examples
+    --------
+    >>> kfs = [{"frame": 0, "x": 0, "y": 0, "w": 10, "h": 10},
+    ...        {"frame": 10, "x": 100, "y": 0, "w": 20, "h": 10}]
+    >>> interpolate_track(kfs, 5)
+    {'x': 50.0, 'y': 0.0, 'w': 15.0, 'h': 10.0}
+    """
+    if not keyframes:
+        return None
+    kfs = sorted(keyframes, key=lambda k: int(k["frame"]))
+    keys = [k for k in ("x", "y", "w", "h") if k in kfs[0]] or [
+        k for k in ("x1", "y1", "x2", "y2") if k in kfs[0]
+    ]
+    if frame < int(kfs[0]["frame"]):
+        return None
+    for left, right in zip(kfs, [*kfs[1:], None], strict=True):
+        f0 = int(left["frame"])
+        if right is None or frame < int(right["frame"]):
+            if left.get("outside"):
+                return None
+            if frame == f0 or right is None:
+                return {k: float(left[k]) for k in keys}
+            t = (frame - f0) / (int(right["frame"]) - f0)
+            return {k: float(left[k]) + t * (float(right[k]) - float(left[k])) for k in keys}
+    return None  # pragma: no cover
 
 
 def box_contains(outer: Any, inner: Any, *, tolerance: float = 0.0) -> np.ndarray:
@@ -690,7 +826,7 @@ class Box:
 
     # relations
     def iou(self, other: Box) -> float:
-        return float(box_iou([self.to_xyxy()], [other.to_xyxy()])[0, 0])
+        return box_iou(self.to_xyxy(), other.to_xyxy())
 
     def contains(self, other: Box | tuple[float, float]) -> bool:
         o = other.to_xyxy() if isinstance(other, Box) else tuple(other)

@@ -18,8 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from labelwise.formats.geometry import interpolate_track, iou_matrix, match_boxes, polygon_bbox
 from labelwise.formats.schema import Control, LabelConfig
+from labelwise.geometry import (
+    box_iou,
+    convert_boxes,
+    interpolate_track,
+    match_boxes,
+    polygon_to_box,
+)
 
 __all__ = [
     "box_f1",
@@ -47,15 +53,14 @@ def span_f1(a: Sequence[Mapping[str, Any]], b: Sequence[Mapping[str, Any]]) -> f
 
 
 def _boxes_of(control: Control, value: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, list[str]]:
+    """Corner (xyxy) boxes of the regions of one answer, and their labels."""
     if control.type == "polygons":
-        arr = np.array([polygon_bbox(r["points"]) for r in value]).reshape(-1, 4)
+        arr = np.array([polygon_to_box(r["points"]) for r in value]).reshape(-1, 4)
     elif control.type == "segments":
         # Time intervals as boxes of unit height, so the same IoU applies.
-        arr = np.array([[r["start"], 0.0, r["end"] - r["start"], 1.0] for r in value]).reshape(
-            -1, 4
-        )
+        arr = np.array([[r["start"], 0.0, r["end"], 1.0] for r in value]).reshape(-1, 4)
     else:
-        arr = np.array([[r["x"], r["y"], r["w"], r["h"]] for r in value]).reshape(-1, 4)
+        arr = convert_boxes([[r["x"], r["y"], r["w"], r["h"]] for r in value], "xywh", "xyxy")
     return arr, [str(r["label"]) for r in value]
 
 
@@ -96,13 +101,12 @@ def _track_iou(ta: Mapping[str, Any], tb: Mapping[str, Any]) -> float:
         if ba is None or bb is None:
             ious.append(0.0)
             continue
-        ious.append(
-            float(
-                iou_matrix(
-                    [[ba["x"], ba["y"], ba["w"], ba["h"]]], [[bb["x"], bb["y"], bb["w"], bb["h"]]]
-                )[0, 0]
-            )
+        xyxy = convert_boxes(
+            [[ba["x"], ba["y"], ba["w"], ba["h"]], [bb["x"], bb["y"], bb["w"], bb["h"]]],
+            "xywh",
+            "xyxy",
         )
+        ious.append(box_iou(xyxy[0], xyxy[1]))
     return float(np.mean(ious)) if ious else 0.0
 
 

@@ -17,9 +17,10 @@ image_app = typer.Typer(
 app.add_typer(image_app, name="image")
 
 
-def _print_issues(issues: list[Any], *, limit: int = 20) -> None:
-    for i in issues[:limit]:
-        color = "red" if getattr(i, "level", "") == "error" else "yellow"
+def _print_issues(issues: Any, *, limit: int = 20) -> None:
+    for i in list(issues)[:limit]:
+        level = getattr(i, "level", None) or getattr(i, "severity", "")
+        color = "red" if level == "error" else "yellow"
         err_console.print(f"[{color}]{i}[/{color}]", highlight=False)
     if len(issues) > limit:
         err_console.print(f"... and {len(issues) - limit} more", highlight=False)
@@ -118,11 +119,17 @@ def detect_cmd(
     export_format: str | None = typer.Option(
         None, help="Also export the boxes as yolo, coco or voc pre-labels."
     ),
+    score_column: bool = typer.Option(
+        False,
+        "--score-column/--score-file",
+        help="YOLO pre-labels: scores as a sixth column (most YOLO trainers reject it) "
+        "instead of a separate scores/ folder.",
+    ),
     export: Path | None = typer.Option(None, help="Where to export (folder, or .json for coco)."),
 ) -> None:
     """Run a pretrained detector; write boxes, and optionally votes and pre-labels."""
+    from labelwise.formats import write_annotations
     from labelwise.image.detect import detect_images, detection_votes, load_detector
-    from labelwise.image.formats import write_annotations
     from labelwise.image.io import load_images
     from labelwise.io import write_table
     from labelwise.labeling.matrix import LabelMatrix
@@ -162,7 +169,13 @@ def detect_cmd(
     if export_format is not None:
         if export is None:
             raise typer.BadParameter("--export is needed with --export-format")
-        write_annotations(res.to_annotations(), export_format, export)
+        write_annotations(
+            res.to_annotations(),
+            export_format,
+            export,
+            predictions=True,
+            scores="column" if score_column else "file",
+        )
         console.print(f"{export_format} pre-labels -> {export}")
 
 
@@ -187,8 +200,8 @@ def augment_cmd(
     ),
 ) -> None:
     """Multiply a labelled set with label-preserving (and box-aware) augmentation."""
+    from labelwise.formats import read_annotations
     from labelwise.image.augment import augment_images
-    from labelwise.image.formats import read_annotations
     from labelwise.image.io import load_images
 
     col = load_images(source)
@@ -227,11 +240,15 @@ def convert_cmd(
         None, help="Class names file (YOLO classes.txt / data.yaml)."
     ),
     out_of_range: str = typer.Option(
-        "clip", help="Boxes outside the image: clip, drop or keep (always reported)."
+        "clip",
+        "--out-of-range",
+        "--policy",
+        help="Bad boxes (outside the image, malformed, unknown class): clip, drop, keep or "
+        "error (always reported).",
     ),
 ) -> None:
     """Convert box annotations between YOLO, COCO and Pascal VOC, reporting bad boxes."""
-    from labelwise.image.formats import convert_annotations
+    from labelwise.formats import convert_annotations
 
     s = convert_annotations(
         src_format,
@@ -240,11 +257,11 @@ def convert_cmd(
         output,
         images_dir=images,
         class_names=names,
-        out_of_range=out_of_range,
+        policy=out_of_range,
     )
     _print_issues(s.issues, limit=50)
     console.print(
-        f"{len(s.images)} images, {s.n_boxes} boxes: {src_format} -> {dst_format} at {output} "
+        f"{len(s.items)} images, {s.n_boxes} boxes: {src_format} -> {dst_format} at {output} "
         f"({len(s.errors)} errors, {len(s.issues) - len(s.errors)} warnings)"
     )
 
@@ -258,14 +275,16 @@ def validate_cmd(
     strict: bool = typer.Option(False, help="Exit with code 1 when any error is found."),
 ) -> None:
     """Report out-of-range, degenerate and unknown-class boxes and missing images, per file."""
-    from labelwise.image.formats import read_annotations
+    from labelwise.formats import read_annotations, validate_annotations
 
-    s = read_annotations(fmt, input_path, images_dir=images, class_names=names, out_of_range="keep")
-    issues = s.issues
+    s = read_annotations(fmt, input_path, images_dir=images, class_names=names, policy="keep")
+    # Boxes outside the image were kept (a warning) on reading; validation makes them errors.
+    issues = [f for f in s.issues if f.error != "out_of_range"] + list(validate_annotations(s))
     _print_issues(issues, limit=200)
+    errors = [i for i in issues if i.severity == "error"]
     console.print(
-        f"{len(s.images)} images, {s.n_boxes} boxes; {len(s.errors)} errors, "
-        f"{len(issues) - len(s.errors)} warnings"
+        f"{len(s.items)} images, {s.n_boxes} boxes; {len(errors)} errors, "
+        f"{len(issues) - len(errors)} warnings"
     )
     if strict and issues:
         raise typer.Exit(1)
@@ -292,7 +311,7 @@ def autobox_cmd(
         col, out, label=label, method=method, min_area_fraction=min_area, max_boxes=max_boxes
     )
     _print_issues(s.issues)
-    console.print(f"{s.n_boxes} boxes in {len(s.images)} images -> {out} (classes: {s.classes})")
+    console.print(f"{s.n_boxes} boxes in {len(s.items)} images -> {out} (classes: {s.classes})")
 
 
 @image_app.command("preprocess")

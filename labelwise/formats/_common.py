@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport, check_box
 from labelwise.formats.schema import LabelConfig, ResultError
 
 #: Largest single import the formats accept (bytes); bigger files are rejected up front.
@@ -36,15 +37,64 @@ def dumps(obj: Any) -> str:
 
 
 def validated(
-    config: LabelConfig | None, result: Mapping[str, Any], data: Mapping[str, Any], where: str
+    config: LabelConfig | None,
+    result: Mapping[str, Any],
+    data: Mapping[str, Any],
+    where: str,
+    *,
+    policy: str = "error",
+    report: ConversionReport | None = None,
+    line: int | None = None,
 ) -> dict[str, Any]:
-    """Validate ``result`` against ``config`` (when given), naming ``where`` on failure."""
+    """Validate ``result`` against ``config`` (when given), naming ``where`` on failure.
+
+    With a ``report``, boxes outside the image or without area follow ``policy`` first
+    (clipped, dropped, kept or raised, each reported against ``where`` and ``line``), so
+    every importer applies the policy the same way. Under ``policy="keep"`` boxes may reach
+    outside the image.
+    """
     if config is None:
         return dict(result)
+    if report is not None:
+        result = _box_policy(config, result, data, where, policy, report, line)
     try:
-        return config.validate_result(result, data, partial=True)
+        return config.validate_result(result, data, partial=True, in_image=policy != "keep")
     except ResultError as exc:
         raise FormatError(f"{where}: {exc}") from None
+
+
+def _box_policy(
+    config: LabelConfig,
+    result: Mapping[str, Any],
+    data: Mapping[str, Any],
+    where: str,
+    policy: str,
+    report: ConversionReport,
+    line: int | None,
+) -> dict[str, Any]:
+    w, h = data.get("width"), data.get("height")
+    size = None
+    if isinstance(w, (int, float)) and isinstance(h, (int, float)) and w > 0 and h > 0:
+        size = (float(w), float(h))
+    out = dict(result)
+    for c in config.controls_of_type("boxes"):
+        regions = out.get(c.name)
+        if not isinstance(regions, list):
+            continue
+        kept = []
+        for r in regions:
+            try:
+                x, y, bw, bh = (float(r[k]) for k in ("x", "y", "w", "h"))
+            except (KeyError, TypeError, ValueError):
+                kept.append(r)  # the schema names what is wrong with it
+                continue
+            box = check_box([x, y, x + bw, y + bh], size, policy, report, file=where, line=line)
+            if box is not None:
+                kept.append(
+                    {**r, "x": box[0], "y": box[1], "w": box[2] - box[0], "h": box[3] - box[1]}
+                )
+        out[c.name] = kept
+    return out
 
 
 def item_size(item: Item, where: str) -> tuple[float, float]:

@@ -8,13 +8,15 @@ annotators' work and empty answers import back unchanged.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labelwise.formats._common import item_size, load_json, object_path, validated
-from labelwise.formats.geometry import polygon_area, polygon_bbox
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport, check_box, check_policy, round_px
 from labelwise.formats.schema import Control, LabelConfig
+from labelwise.geometry import convert_boxes, polygon_area, polygon_to_box
 
 __all__ = ["coco_categories", "from_coco", "to_coco"]
 
@@ -38,8 +40,17 @@ def coco_categories(config: LabelConfig) -> list[str]:
     return names
 
 
-def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
-    """Items with box/polygon answers -> a COCO dict.
+def _px(values: Any) -> list[float | int]:
+    return [round_px(v) for v in values]
+
+
+def to_coco(
+    items: Iterable[Item], config: LabelConfig, *, predictions: bool = False
+) -> dict[str, Any]:
+    """Items with box/polygon answers -> a COCO dict (pixel values rounded by ``round_px``).
+
+    With ``predictions=True`` the items' predictions are written instead, each region's
+    ``score`` as the annotation's ``score`` (COCO's results convention).
 
     Examples
     --------
@@ -57,6 +68,7 @@ def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
     anns: list[dict[str, Any]] = []
     for img_id, it in enumerate(items, start=1):
         item_size(it, "COCO export")
+        chosen = it.predictions if predictions else it.annotations
         images.append(
             {
                 "id": img_id,
@@ -64,35 +76,38 @@ def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
                 "width": it.data["width"],
                 "height": it.data["height"],
                 "labelwise_id": it.id,
-                "labelwise_annotators": [a.annotator for a in it.annotations],
+                "labelwise_annotators": [a.annotator for a in chosen],
             }
         )
-        for a in it.annotations:
+        for a in chosen:
             for b in a.result.get(box_c.name, []) if box_c else []:
+                bbox = _px([b["x"], b["y"], b["w"], b["h"]])
                 anns.append(
                     {
                         "id": len(anns) + 1,
                         "image_id": img_id,
                         "category_id": cat_id[b["label"]],
-                        "bbox": [b["x"], b["y"], b["w"], b["h"]],
-                        "area": b["w"] * b["h"],
+                        "bbox": bbox,
+                        "area": round_px(float(bbox[2]) * float(bbox[3])),
                         "iscrowd": 0,
                         "segmentation": [],
                         "annotator": a.annotator,
+                        **({"score": b["score"]} if b.get("score") is not None else {}),
                     }
                 )
             for p in a.result.get(poly_c.name, []) if poly_c else []:
-                flat = [float(v) for pt in p["points"] for v in pt]
+                flat = _px(v for pt in p["points"] for v in pt)
                 anns.append(
                     {
                         "id": len(anns) + 1,
                         "image_id": img_id,
                         "category_id": cat_id[p["label"]],
-                        "bbox": polygon_bbox(p["points"]).tolist(),
-                        "area": polygon_area(p["points"]),
+                        "bbox": _px(convert_boxes(polygon_to_box(p["points"]), "xyxy", "xywh")[0]),
+                        "area": round_px(polygon_area(p["points"])),
                         "iscrowd": 0,
                         "segmentation": [flat],
                         "annotator": a.annotator,
+                        **({"score": p["score"]} if p.get("score") is not None else {}),
                     }
                 )
     return {
@@ -104,13 +119,22 @@ def to_coco(items: Iterable[Item], config: LabelConfig) -> dict[str, Any]:
 
 
 def from_coco(
-    coco: str | bytes | Mapping[str, Any], config: LabelConfig, *, name: str = "COCO JSON"
+    coco: str | bytes | Mapping[str, Any],
+    config: LabelConfig,
+    *,
+    name: str = "COCO JSON",
+    policy: str = "error",
+    report: ConversionReport | None = None,
 ) -> list[Item]:
     """A COCO dict (or its JSON text) -> items, one per image.
 
     Annotations with a polygon ``segmentation`` go to the polygons control (when the config
-    has one), others to the boxes control. RLE masks are rejected with a clear error.
+    has one), others to the boxes control; a ``score`` becomes the region's score. Bad
+    annotations (unknown image or category, malformed or RLE ``segmentation``, boxes
+    outside the image) follow ``policy`` (see :mod:`labelwise.formats.report`).
     """
+    check_policy(policy)
+    report = report if report is not None else ConversionReport()
     raw = load_json(coco, name) if isinstance(coco, (str, bytes)) else coco
     if not isinstance(raw, Mapping) or not isinstance(raw.get("images"), list):
         raise FormatError(f"{name} needs an 'images' list (and 'categories', 'annotations')")
@@ -125,7 +149,8 @@ def from_coco(
     order = []
     for n, img in enumerate(raw["images"]):
         if not isinstance(img, Mapping) or "id" not in img or "file_name" not in img:
-            raise FormatError(f"{name}: image {n} needs 'id' and 'file_name'")
+            report.bad(policy, name, "malformed", f"image {n} needs 'id' and 'file_name'")
+            continue
         data: dict[str, Any] = {config.object_field: str(img["file_name"])}
         for k in ("width", "height"):
             if img.get(k) is not None:
@@ -139,54 +164,108 @@ def from_coco(
             a: Annotation({}, a) for a in (img.get("labelwise_annotators") or [])
         }
     for n, a in enumerate(raw.get("annotations") or []):
+        where = f"annotation {n}"
         if not isinstance(a, Mapping) or a.get("image_id") not in images:
-            raise FormatError(f"{name}: annotation {n} refers to an unknown image_id")
+            report.bad(policy, name, "unknown_image", f"{where} refers to an unknown image_id")
+            continue
         if a.get("category_id") not in cats:
-            raise FormatError(
-                f"{name}: annotation {n} has category_id {a.get('category_id')!r}, not in categories"
+            report.bad(
+                policy,
+                name,
+                "unknown_class",
+                f"{where} has category_id {a.get('category_id')!r}, not in categories",
             )
+            continue
         label = cats[a["category_id"]]
+        seg = a.get("segmentation")
+        ctrl = poly_c if seg and poly_c is not None else box_c
+        if ctrl is not None and label not in ctrl.labels:
+            report.bad(
+                policy,
+                name,
+                "unknown_class",
+                f"{where} has class {label!r}, not one of {list(ctrl.labels)}",
+            )
+            continue
+        item = images[a["image_id"]]
+        size = _size_of(item)
         annotator = a.get("annotator")
         anns = per_image[a["image_id"]]
-        ann = anns.setdefault(annotator, Annotation({}, annotator))
-        seg = a.get("segmentation")
+        score = a.get("score")
+        extra = {"score": float(score)} if isinstance(score, (int, float)) else {}
         if isinstance(seg, Mapping):
-            raise FormatError(
-                f"{name}: annotation {n} has an RLE mask; only polygons and boxes import"
+            report.bad(
+                policy, name, "rle_mask", f"{where} has an RLE mask; only polygons and boxes import"
             )
+            continue
         if seg and poly_c is not None:
             if (
                 not isinstance(seg, list)
-                or not seg
                 or not isinstance(seg[0], list)
-                or len(seg[0]) % 2
+                or any(len(part) % 2 or len(part) < 6 for part in seg)
             ):
-                raise FormatError(
-                    f"{name}: annotation {n} segmentation must be [[x1, y1, x2, y2, ...]]"
+                report.bad(
+                    policy,
+                    name,
+                    "malformed",
+                    f"{where} segmentation must be [[x1, y1, x2, y2, ...]]",
                 )
+                continue
             for part in seg:
                 pts = [[float(part[i]), float(part[i + 1])] for i in range(0, len(part), 2)]
-                ann.result.setdefault(poly_c.name, []).append({"points": pts, "label": label})
+                if (
+                    check_box(
+                        polygon_to_box(pts), size, policy, report, file=name, check_area=False
+                    )
+                    is None
+                ):
+                    continue
+                if policy == "clip" and size is not None:
+                    pts = [[min(max(x, 0.0), size[0]), min(max(y, 0.0), size[1])] for x, y in pts]
+                ann = anns.setdefault(annotator, Annotation({}, annotator))
+                ann.result.setdefault(poly_c.name, []).append(
+                    {"points": pts, "label": label, **extra}
+                )
         elif box_c is not None:
             bbox = a.get("bbox")
-            if not isinstance(bbox, list) or len(bbox) != 4:
-                raise FormatError(f"{name}: annotation {n} needs bbox [x, y, w, h]")
-            x, y, w, h = (float(v) for v in bbox)
+            try:
+                xywh = [float(v) for v in bbox]  # type: ignore[union-attr]
+                if len(xywh) != 4 or not all(math.isfinite(v) for v in xywh):
+                    raise ValueError
+            except (TypeError, ValueError):
+                report.bad(
+                    policy, name, "malformed", f"{where} needs bbox [x, y, w, h] of finite numbers"
+                )
+                continue
+            xyxy = convert_boxes(xywh, "xywh", "xyxy")[0]
+            kept = check_box(xyxy, size, policy, report, file=name)
+            if kept is None:
+                continue
+            x, y, w, h = convert_boxes(kept, "xyxy", "xywh")[0].tolist()
+            ann = anns.setdefault(annotator, Annotation({}, annotator))
             ann.result.setdefault(box_c.name, []).append(
-                {"x": x, "y": y, "w": w, "h": h, "label": label}
+                {"x": x, "y": y, "w": w, "h": h, "label": label, **extra}
             )
         else:
-            raise FormatError(
-                f"{name}: annotation {n} is a box but the config has no boxes control"
+            report.bad(
+                policy, name, "no_control", f"{where} is a box but the config has no boxes control"
             )
     out = []
     for img_id in order:
         item = images[img_id]
         item.annotations = [
             Annotation(
-                validated(config, a.result, item.data, f"{name} image {img_id!r}"), a.annotator
+                validated(config, a.result, item.data, f"{name} image {img_id!r}", policy=policy),
+                a.annotator,
             )
             for a in per_image[img_id].values()
         ]
         out.append(item)
     return out
+
+
+def _size_of(item: Item) -> tuple[float, float] | None:
+    w, h = item.data.get("width"), item.data.get("height")
+    if isinstance(w, (int, float)) and isinstance(h, (int, float)) and w > 0 and h > 0:
+        return float(w), float(h)
+    return None

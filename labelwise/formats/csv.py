@@ -16,6 +16,7 @@ from typing import Any
 
 from labelwise.formats._common import as_text, dumps, group_annotations, validated
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport
 from labelwise.formats.schema import LabelConfig
 
 __all__ = ["from_csv", "to_csv"]
@@ -77,7 +78,14 @@ def to_csv(items: Iterable[Item], config: LabelConfig) -> str:
     return buf.getvalue()
 
 
-def from_csv(text: str | bytes, config: LabelConfig, *, name: str = "CSV") -> list[Item]:
+def from_csv(
+    text: str | bytes,
+    config: LabelConfig,
+    *,
+    name: str = "CSV",
+    policy: str = "error",
+    report: ConversionReport | None = None,
+) -> list[Item]:
     """Read CSV written by :func:`to_csv` (rows grouped back into items).
 
     Rows whose ``annotator`` is empty and whose control cells are all empty carry no
@@ -137,7 +145,9 @@ def from_csv(text: str | bytes, config: LabelConfig, *, name: str = "CSV") -> li
         annotator = rec.get("annotator", "")
         if annotator == _NO_ANNOTATION and not result:
             continue
-        result = validated(config, result, data[item_id], f"{name} line {lineno}")
+        result = validated(
+            config, result, data[item_id], name, policy=policy, report=report, line=lineno
+        )
         rows.append((item_id, annotator or None, result))
     grouped = group_annotations(rows)
     return [Item(i, data[i], list(grouped.get(i, {}).values())) for i in order]

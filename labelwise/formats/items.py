@@ -13,7 +13,7 @@ from typing import Any
 
 from labelwise.errors import DataError
 
-__all__ = ["Annotation", "ConversionReport", "FormatError", "Item"]
+__all__ = ["Annotation", "FormatError", "Item"]
 
 
 class FormatError(DataError):
@@ -53,16 +53,3 @@ class Item:
     data: dict[str, Any]
     annotations: list[Annotation] = field(default_factory=list)
     predictions: list[Annotation] = field(default_factory=list)
-
-
-@dataclass
-class ConversionReport:
-    """Problems met while converting, one message per affected item (nothing is dropped silently)."""
-
-    problems: list[str] = field(default_factory=list)
-
-    def add(self, message: str) -> None:
-        self.problems.append(message)
-
-    def __bool__(self) -> bool:
-        return bool(self.problems)

@@ -8,6 +8,7 @@ from typing import Any
 
 from labelwise.formats._common import as_text, dumps, validated
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport, check_policy
 from labelwise.formats.schema import LabelConfig
 
 __all__ = ["from_jsonl", "to_jsonl"]
@@ -39,7 +40,13 @@ def to_jsonl(items: Iterable[Item]) -> str:
 
 
 def _ann_from_dict(
-    raw: Any, where: str, config: LabelConfig | None, data: dict[str, Any]
+    raw: Any,
+    where: str,
+    config: LabelConfig | None,
+    data: dict[str, Any],
+    policy: str = "error",
+    report: ConversionReport | None = None,
+    line: int | None = None,
 ) -> Annotation:
     if not isinstance(raw, dict) or not isinstance(raw.get("result"), dict):
         raise FormatError(f"{where} must be an object with a 'result' object, got {raw!r:.80}")
@@ -48,14 +55,19 @@ def _ann_from_dict(
     if not isinstance(meta, dict):
         raise FormatError(f"{where}: 'meta' must be an object")
     return Annotation(
-        validated(config, raw["result"], data, where),
+        validated(config, raw["result"], data, where, policy=policy, report=report, line=line),
         None if annotator is None else str(annotator),
         dict(meta),
     )
 
 
 def from_jsonl(
-    text: str | bytes, *, config: LabelConfig | None = None, name: str = "JSONL"
+    text: str | bytes,
+    *,
+    config: LabelConfig | None = None,
+    name: str = "JSONL",
+    policy: str = "error",
+    report: ConversionReport | None = None,
 ) -> list[Item]:
     """Parse labelwise JSONL.
 
@@ -63,11 +75,16 @@ def from_jsonl(
     ``predictions``); any other object is taken as the data of an unlabeled item, with
     ``id`` taken from its ``id`` field or the line number. Blank lines are skipped.
 
+    Boxes outside the image or without area follow ``policy`` (see
+    :mod:`labelwise.formats.report`), reported in ``report`` with their line.
+
     Raises
     ------
     FormatError
         Naming the line of the first malformed record; nothing is returned half-parsed.
     """
+    check_policy(policy)
+    report = report if report is not None else ConversionReport()
     items: list[Item] = []
     seen: set[str] = set()
     for lineno, line in enumerate(as_text(text, name).split("\n"), start=1):
@@ -103,11 +120,15 @@ def from_jsonl(
                 item_id,
                 data,
                 [
-                    _ann_from_dict(a, f"{where} annotation {i}", config, data)
+                    _ann_from_dict(
+                        a, f"{where} annotation {i}", config, data, policy, report, lineno
+                    )
                     for i, a in enumerate(anns_raw)
                 ],
                 [
-                    _ann_from_dict(a, f"{where} prediction {i}", config, data)
+                    _ann_from_dict(
+                        a, f"{where} prediction {i}", config, data, policy, report, lineno
+                    )
                     for i, a in enumerate(preds_raw)
                 ],
             )

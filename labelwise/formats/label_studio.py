@@ -13,15 +13,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from labelwise.formats._common import item_size, load_json, validated
-from labelwise.formats.geometry import percent_to_xywh, xywh_to_percent
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.report import ConversionReport
 from labelwise.formats.schema import Control, LabelConfig
+from labelwise.geometry import convert_boxes
 
 __all__ = ["from_label_studio", "to_label_studio"]
 
 
 def _pct_box(box: Mapping[str, Any], w: float, h: float) -> dict[str, float]:
-    x, y, bw, bh = xywh_to_percent([box["x"], box["y"], box["w"], box["h"]], w, h).tolist()
+    x, y, bw, bh = convert_boxes(
+        [box["x"], box["y"], box["w"], box["h"]], "xywh", "xywh_percent", (w, h)
+    )[0].tolist()
     return {"x": x, "y": y, "width": bw, "height": bh, "rotation": 0}
 
 
@@ -30,7 +33,7 @@ def _px_box(v: Mapping[str, Any], w: float, h: float, where: str) -> dict[str, f
         vals = [float(v["x"]), float(v["y"]), float(v["width"]), float(v["height"])]
     except (KeyError, TypeError, ValueError):
         raise FormatError(f"{where}: a box needs numeric x, y, width, height (percent)") from None
-    x, y, bw, bh = percent_to_xywh(vals, w, h).tolist()
+    x, y, bw, bh = convert_boxes(vals, "xywh_percent", "xywh", (w, h))[0].tolist()
     return {"x": x, "y": y, "w": bw, "h": bh}
 
 
@@ -300,6 +303,8 @@ def from_label_studio(
     config: LabelConfig,
     *,
     name: str = "Label Studio JSON",
+    policy: str = "error",
+    report: ConversionReport | None = None,
 ) -> list[Item]:
     """Label Studio tasks (JSON text or parsed) -> items.
 
@@ -337,7 +342,12 @@ def from_label_studio(
                 continue
             where = f"{name} task {n} annotation {j}"
             result = validated(
-                config, _result_from_regions(a.get("result", []), data, config, where), data, where
+                config,
+                _result_from_regions(a.get("result", []), data, config, where),
+                data,
+                where,
+                policy=policy,
+                report=report,
             )
             ann_meta = {"ground_truth": True} if a.get("ground_truth") else {}
             anns.append(Annotation(result, _annotator_name(a), ann_meta))
@@ -347,7 +357,12 @@ def from_label_studio(
                 raise FormatError(f"{name} task {n} prediction {j} must be an object")
             where = f"{name} task {n} prediction {j}"
             result = validated(
-                config, _result_from_regions(p.get("result", []), data, config, where), data, where
+                config,
+                _result_from_regions(p.get("result", []), data, config, where),
+                data,
+                where,
+                policy=policy,
+                report=report,
             )
             pmeta = {"score": float(p["score"])} if isinstance(p.get("score"), (int, float)) else {}
             preds.append(Annotation(result, str(p.get("model_version") or "") or None, pmeta))

@@ -10,42 +10,180 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from labelwise.formats._common import MAX_IMPORT_BYTES
 from labelwise.formats.coco import from_coco, to_coco
 from labelwise.formats.conll import from_conll, to_conll
 from labelwise.formats.csv import from_csv, to_csv
-from labelwise.formats.items import ConversionReport, FormatError, Item
+from labelwise.formats.items import FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
+from labelwise.formats.report import ConversionReport, check_policy
 from labelwise.formats.schema import LabelConfig
 from labelwise.formats.voc import from_voc, to_voc
 from labelwise.formats.yolo import from_yolo, to_yolo
 
-__all__ = ["FORMATS", "export_items", "import_items", "pack_zip", "read_files"]
+__all__ = [
+    "FORMATS",
+    "FormatReader",
+    "FormatWriter",
+    "export_items",
+    "import_items",
+    "pack_zip",
+    "read_files",
+    "register_format",
+]
+
+#: ``writer(items, config, *, report, predictions, scores, policy) -> {relative name: text}``
+FormatWriter = Callable[..., Mapping[str, str | bytes]]
+#: ``reader(files, config, *, items, annotator, policy, report) -> list[Item]``; ``files``
+#: maps relative names to contents (one entry for single-file formats).
+FormatReader = Callable[..., list[Item]]
 
 #: Format name -> (default file name or None for a folder, media type, needs).
-FORMATS: dict[str, tuple[str | None, str, str]] = {
-    "jsonl": ("annotations.jsonl", "application/x-ndjson", "any"),
-    "csv": ("annotations.csv", "text/csv", "any"),
-    "label_studio": ("label_studio.json", "application/json", "any"),
-    "coco": ("coco.json", "application/json", "boxes or polygons"),
-    "yolo": (None, "application/zip", "boxes or polygons"),
-    "voc": (None, "application/zip", "boxes"),
-    "conll": ("annotations.conll", "text/plain", "spans"),
-}
+FORMATS: dict[str, tuple[str | None, str, str]] = {}
+_CODECS: dict[str, tuple[FormatWriter, FormatReader]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register_format(
+    name: str,
+    *,
+    write: FormatWriter,
+    read: FormatReader,
+    file_name: str | None,
+    media_type: str,
+    needs: str = "any",
+    aliases: Iterable[str] = (),
+) -> None:
+    """Add a format to :func:`export_items` / :func:`import_items` (and the app's exports).
+
+    ``file_name`` is the default name of a single-file format, or ``None`` for a folder of
+    files (exported as a zip). Both callables take keyword arguments they may ignore (see
+    :data:`FormatWriter` and :data:`FormatReader`); a reader reports bad annotations in
+    ``report`` and follows ``policy`` (:mod:`labelwise.formats.report`).
+    """
+    FORMATS[name] = (file_name, media_type, needs)
+    _CODECS[name] = (write, read)
+    for a in aliases:
+        _ALIASES[a] = name
+
+
+def _one(files: Mapping[str, bytes | str], key: str) -> tuple[str, bytes | str]:
+    if len(files) != 1:
+        raise FormatError(f"{key} import takes one file, got {len(files)}: {sorted(files)[:5]}")
+    ((name, data),) = files.items()
+    return name, data
+
+
+register_format(
+    "jsonl",
+    write=lambda items, config, **_: {"annotations.jsonl": to_jsonl(items)},
+    read=lambda files, config, policy="error", report=None, **_: from_jsonl(
+        _one(files, "jsonl")[1],
+        config=config,
+        name=_one(files, "jsonl")[0],
+        policy=policy,
+        report=report,
+    ),
+    file_name="annotations.jsonl",
+    media_type="application/x-ndjson",
+    aliases=("ndjson",),
+)
+register_format(
+    "csv",
+    write=lambda items, config, **_: {"annotations.csv": to_csv(items, config)},
+    read=lambda files, config, policy="error", report=None, **_: from_csv(
+        _one(files, "csv")[1], config, name=_one(files, "csv")[0], policy=policy, report=report
+    ),
+    file_name="annotations.csv",
+    media_type="text/csv",
+)
+register_format(
+    "label_studio",
+    write=lambda items, config, **_: {
+        "label_studio.json": json.dumps(
+            to_label_studio(items, config), ensure_ascii=False, indent=1
+        )
+    },
+    read=lambda files, config, policy="error", report=None, **_: from_label_studio(
+        _one(files, "label_studio")[1],
+        config,
+        name=_one(files, "label_studio")[0],
+        policy=policy,
+        report=report,
+    ),
+    file_name="label_studio.json",
+    media_type="application/json",
+    aliases=("labelstudio", "ls"),
+)
+register_format(
+    "coco",
+    write=lambda items, config, predictions=False, **_: {
+        "coco.json": json.dumps(to_coco(items, config, predictions=predictions), ensure_ascii=False)
+    },
+    read=lambda files, config, policy="error", report=None, **_: from_coco(
+        _one(files, "coco")[1], config, name=_one(files, "coco")[0], policy=policy, report=report
+    ),
+    file_name="coco.json",
+    media_type="application/json",
+    needs="boxes or polygons",
+)
+
+
+def _read_yolo(
+    files: Mapping[str, bytes | str],
+    config: LabelConfig,
+    *,
+    items: Iterable[Item] | None = None,
+    **kw: Any,
+) -> list[Item]:
+    if items is None:
+        raise FormatError("YOLO import needs the items (images with width/height) to attach to")
+    return from_yolo(files, items, config, **kw)
+
+
+register_format(
+    "yolo",
+    write=lambda items, config, **kw: to_yolo(items, config, **kw),
+    read=_read_yolo,
+    file_name=None,
+    media_type="application/zip",
+    needs="boxes or polygons",
+)
+register_format(
+    "voc",
+    write=lambda items, config, report=None, predictions=False, **_: to_voc(
+        items, config, report=report, predictions=predictions
+    ),
+    read=lambda files, config, policy="error", report=None, **_: from_voc(
+        files, config, policy=policy, report=report
+    ),
+    file_name=None,
+    media_type="application/zip",
+    needs="boxes",
+    aliases=("pascal_voc",),
+)
+register_format(
+    "conll",
+    write=lambda items, config, report=None, **_: {
+        "annotations.conll": to_conll(items, config, report=report)
+    },
+    read=lambda files, config, **_: from_conll(
+        _one(files, "conll")[1], config, name=_one(files, "conll")[0]
+    ),
+    file_name="annotations.conll",
+    media_type="text/plain",
+    needs="spans",
+)
 
 
 def _check_format(fmt: str) -> str:
     key = fmt.lower().replace("-", "_").replace(" ", "_")
-    key = {
-        "labelstudio": "label_studio",
-        "ls": "label_studio",
-        "pascal_voc": "voc",
-        "ndjson": "jsonl",
-    }.get(key, key)
+    key = _ALIASES.get(key, key)
     if key not in FORMATS:
         raise FormatError(f"unknown format {fmt!r}; choose one of {sorted(FORMATS)}")
     return key
@@ -57,8 +195,14 @@ def export_items(
     fmt: str,
     *,
     report: ConversionReport | None = None,
+    predictions: bool = False,
+    scores: str = "file",
+    policy: str = "keep",
 ) -> dict[str, bytes]:
     """Write ``items`` in format ``fmt``; returns ``{relative file name: bytes}``.
+
+    ``predictions=True`` writes the items' pre-labels instead of their annotations (COCO,
+    YOLO, VOC); ``scores`` and ``policy`` are YOLO's (see :func:`~labelwise.formats.to_yolo`).
 
     Examples
     --------
@@ -68,22 +212,16 @@ def export_items(
     ['annotations.jsonl']
     """
     key = _check_format(fmt)
-    items = list(items)
-    name = FORMATS[key][0]
-    if key == "jsonl":
-        return {str(name): to_jsonl(items).encode()}
-    if key == "csv":
-        return {str(name): to_csv(items, config).encode()}
-    if key == "label_studio":
-        text = json.dumps(to_label_studio(items, config), ensure_ascii=False, indent=1)
-        return {str(name): text.encode()}
-    if key == "coco":
-        return {str(name): json.dumps(to_coco(items, config), ensure_ascii=False).encode()}
-    if key == "conll":
-        return {str(name): to_conll(items, config, report=report).encode()}
-    if key == "yolo":
-        return {k: v.encode() for k, v in to_yolo(items, config).items()}
-    return {k: v.encode() for k, v in to_voc(items, config, report=report).items()}
+    write = _CODECS[key][0]
+    files = write(
+        list(items),
+        config,
+        report=report if report is not None else ConversionReport(),
+        predictions=predictions,
+        scores=scores,
+        policy=policy,
+    )
+    return {k: v.encode() if isinstance(v, str) else v for k, v in files.items()}
 
 
 def import_items(
@@ -95,14 +233,23 @@ def import_items(
     strict: bool = False,
     annotator: str | None = None,
     report: ConversionReport | None = None,
+    policy: str | None = None,
 ) -> list[Item]:
     """Read items from ``files`` (as returned by :func:`export_items` or :func:`read_files`).
 
     ``items`` (the existing images with their sizes) is needed for YOLO, whose files carry
-    no image size, and ``annotator`` names who its boxes are from. Everything is parsed and validated before anything is returned, so a bad
-    file never leaves a half import behind.
+    no image size, and ``annotator`` names who its boxes are from. Everything is parsed and
+    validated before anything is returned, so a bad file never leaves a half import behind.
+
+    ``policy`` (``error | clip | drop | keep``, see :mod:`labelwise.formats.report`) says what
+    the box importers (YOLO, COCO, VOC) do with bad annotations; every problem goes to
+    ``report`` with its file and line. The default is ``"error"`` (``"clip"`` for YOLO, whose
+    writers often overshoot the image by a rounding error); ``strict=True`` means ``"error"``.
     """
     key = _check_format(fmt)
+    if policy is None:
+        policy = "error" if strict or key != "yolo" else "clip"
+    check_policy(policy)
     total = sum(len(v) for v in files.values())
     if total > MAX_IMPORT_BYTES:
         raise FormatError(
@@ -110,28 +257,15 @@ def import_items(
         )
     if not files:
         raise FormatError(f"no files given to import as {key}")
-    if key in ("yolo", "voc"):
-        if key == "yolo":
-            if items is None:
-                raise FormatError(
-                    "YOLO import needs the items (images with width/height) to attach to"
-                )
-            return from_yolo(
-                files, items, config, strict=strict, annotator=annotator, report=report
-            )
-        return from_voc(files, config)
-    if len(files) != 1:
-        raise FormatError(f"{key} import takes one file, got {len(files)}: {sorted(files)[:5]}")
-    ((name, data),) = files.items()
-    if key == "jsonl":
-        return from_jsonl(data, config=config, name=name)
-    if key == "csv":
-        return from_csv(data, config, name=name)
-    if key == "label_studio":
-        return from_label_studio(data, config, name=name)
-    if key == "coco":
-        return from_coco(data, config, name=name)
-    return from_conll(data, config, name=name)
+    read = _CODECS[key][1]
+    return read(
+        files,
+        config,
+        items=items,
+        annotator=annotator,
+        policy=policy,
+        report=report if report is not None else ConversionReport(),
+    )
 
 
 def pack_zip(files: Mapping[str, bytes]) -> bytes:

@@ -267,7 +267,12 @@ class LabelConfig:
 
     # ------------------------------------------------------------------ validation
     def validate_result(
-        self, result: Any, data: Mapping[str, Any] | None = None, *, partial: bool = False
+        self,
+        result: Any,
+        data: Mapping[str, Any] | None = None,
+        *,
+        partial: bool = False,
+        in_image: bool = True,
     ) -> dict[str, Any]:
         """Check an annotation result against the config and return it normalized.
 
@@ -279,6 +284,9 @@ class LabelConfig:
             The item's data; used to bound spans (text length) and boxes (image size).
         partial : bool
             Skip the ``required`` check (pre-labels, drafts).
+        in_image : bool
+            Reject boxes reaching outside the image (an importer's ``policy="keep"`` turns
+            this off).
 
         Raises
         ------
@@ -301,7 +309,7 @@ class LabelConfig:
                 if c.required and not partial:
                     raise ResultError(f"control {c.name!r} is required; give a {c.type} answer")
                 continue
-            out[c.name] = _validate_value(c, value, data or {})
+            out[c.name] = _validate_value(c, value, data or {}, in_image=in_image)
         return out
 
 
@@ -396,7 +404,7 @@ def _region(c: Control, i: int, r: Any, keys: Sequence[str]) -> Mapping[str, Any
 
 
 def _validate_box(
-    c: Control, where: str, r: Mapping[str, Any], data: Mapping[str, Any]
+    c: Control, where: str, r: Mapping[str, Any], data: Mapping[str, Any], in_image: bool = True
 ) -> dict[str, float]:
     x, y = _num(c, f"{where} x", r["x"]), _num(c, f"{where} y", r["y"])
     w, h = _num(c, f"{where} w", r["w"]), _num(c, f"{where} h", r["h"])
@@ -407,7 +415,11 @@ def _validate_box(
     width, height = data.get("width"), data.get("height")
     tol = 1e-6
     known = (
-        isinstance(width, (int, float)) and isinstance(height, (int, float)) and width and height
+        in_image
+        and isinstance(width, (int, float))
+        and isinstance(height, (int, float))
+        and width
+        and height
     )
     if known and (
         x < -tol
@@ -422,7 +434,15 @@ def _validate_box(
     return {"x": x, "y": y, "w": w, "h": h}
 
 
-def _validate_value(c: Control, value: Any, data: Mapping[str, Any]) -> Any:
+def _score(c: Control, where: str, r: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """Keep a model's ``score`` (pre-labels: a confidence, or a detector's raw score)."""
+    if r.get("score") is not None:
+        out["score"] = _num(c, f"{where} score", r["score"])
+
+
+def _validate_value(
+    c: Control, value: Any, data: Mapping[str, Any], *, in_image: bool = True
+) -> Any:
     if c.type == "choices":
         if c.multiple:
             vals = value if isinstance(value, list) else [value]
@@ -469,8 +489,9 @@ def _validate_value(c: Control, value: Any, data: Mapping[str, Any]) -> Any:
     if c.type == "boxes":
         for i, raw in enumerate(regions):
             r = _region(c, i, raw, ("x", "y", "w", "h", "label"))
-            box: dict[str, Any] = _validate_box(c, f"box {i}", r, data)
+            box: dict[str, Any] = _validate_box(c, f"box {i}", r, data, in_image)
             box["label"] = _label(c, r["label"], f"box {i}")
+            _score(c, f"box {i}", r, box)
             out.append(box)
         return out
     if c.type == "polygons":
@@ -484,7 +505,9 @@ def _validate_value(c: Control, value: Any, data: Mapping[str, Any]) -> Any:
                 if not isinstance(p, (list, tuple)) or len(p) != 2:
                     raise ResultError(f"control {c.name!r}: polygon {i} point {j} must be [x, y]")
                 clean.append([_num(c, f"polygon {i} x", p[0]), _num(c, f"polygon {i} y", p[1])])
-            out.append({"points": clean, "label": _label(c, r["label"], f"polygon {i}")})
+            poly = {"points": clean, "label": _label(c, r["label"], f"polygon {i}")}
+            _score(c, f"polygon {i}", r, poly)
+            out.append(poly)
         return out
     if c.type == "segments":
         duration = data.get("duration")

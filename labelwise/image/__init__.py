@@ -10,6 +10,17 @@ Pixels are ``uint8`` RGB arrays of shape ``(h, w, 3)`` throughout; boxes are pix
 
 from __future__ import annotations
 
+import typing as _typing
+
+from labelwise._deprecated import moved_attribute as _moved_attribute
+from labelwise.formats import (
+    ANNOTATION_FORMATS,
+    convert_annotations,
+    read_annotations,
+    read_class_names,
+    validate_annotations,
+    write_annotations,
+)
 from labelwise.geometry import (
     BOX_FORMATS,
     Box,
@@ -17,6 +28,7 @@ from labelwise.geometry import (
     box_area,
     box_contains,
     box_iou,
+    box_iou_matrix,
     box_to_polygon,
     clip_boxes,
     convert_boxes,
@@ -87,26 +99,6 @@ from labelwise.image.features import (
     hog_descriptor,
     image_features,
 )
-from labelwise.image.formats import (
-    ANNOTATION_FORMATS,
-    AnnotationSet,
-    BoxAnnotation,
-    FormatIssue,
-    ImageAnnotation,
-    convert_annotations,
-    from_coco,
-    read_annotations,
-    read_class_names,
-    read_coco,
-    read_voc,
-    read_yolo,
-    to_coco,
-    validate_annotations,
-    write_annotations,
-    write_coco,
-    write_voc,
-    write_yolo,
-)
 from labelwise.image.io import (
     IMAGE_SUFFIXES,
     ImageCollection,
@@ -166,10 +158,8 @@ __all__ = [
     "INTERPOLATIONS",
     "PRESETS",
     "AnnotationError",
-    "AnnotationSet",
     "AugmentResult",
     "Box",
-    "BoxAnnotation",
     "CNNImageClassifier",
     "ClassificationResult",
     "ComparisonResult",
@@ -179,11 +169,9 @@ __all__ = [
     "Detector",
     "DetectorLabeler",
     "DigitClassifier",
-    "FormatIssue",
     "GeometryError",
     "HOGPeopleDetector",
     "HaarDetector",
-    "ImageAnnotation",
     "ImageCollection",
     "ImageEmbedder",
     "ImageReadError",
@@ -200,6 +188,7 @@ __all__ = [
     "box_area",
     "box_contains",
     "box_iou",
+    "box_iou_matrix",
     "box_to_polygon",
     "bright_share_above",
     "build_augmentation",
@@ -236,7 +225,6 @@ __all__ = [
     "find_duplicates",
     "find_out_of_range_boxes",
     "find_outliers",
-    "from_coco",
     "hamming_distance",
     "hog_descriptor",
     "image_features",
@@ -263,21 +251,19 @@ __all__ = [
     "preprocess_images",
     "read_annotations",
     "read_class_names",
-    "read_coco",
     "read_image",
-    "read_voc",
-    "read_yolo",
     "resize",
     "select_diverse",
     "symmetry_above",
     "tallest_contour_above",
     "threshold_image",
-    "to_coco",
     "to_grayscale",
     "validate_annotations",
     "watershed_segments",
     "write_annotations",
-    "write_coco",
-    "write_voc",
-    "write_yolo",
 ]
+
+
+def __getattr__(name: str) -> _typing.Any:
+    # The old box-format names (labelwise.image.formats), kept one release.
+    return _moved_attribute(__name__, name, "labelwise.image.formats", "use labelwise.formats")

@@ -232,8 +232,8 @@ def augment_images(
 
     Class sub-folders are kept (so the output loads as a folder dataset), a
     ``manifest.csv`` lists every file with its label and source, and with ``annotations``
-    (an :class:`~labelwise.image.formats.AnnotationSet`) the boxes are transformed too and
-    written as YOLO files under ``out_dir/labels``.
+    (a :class:`labelwise.formats.ItemSet`) the boxes are transformed too and written as
+    YOLO files under ``out_dir/labels``.
 
     Parameters
     ----------
@@ -243,7 +243,7 @@ def augment_images(
     preset : str or dict
         See :func:`build_augmentation`.
     n_per_image : int
-    annotations : AnnotationSet, optional
+    annotations : labelwise.formats.ItemSet, optional
         Boxes, matched to images by file stem.
     copy_originals : bool
         Also copy each original, so ``out_dir`` holds the whole enlarged set.
@@ -253,8 +253,7 @@ def augment_images(
     import pandas as pd
     from PIL import Image
 
-    from labelwise.geometry import Box
-    from labelwise.image.formats import AnnotationSet, BoxAnnotation, ImageAnnotation, write_yolo
+    from labelwise.formats import ItemSet, box_item, item_boxes, write_annotations
     from labelwise.image.io import ImageCollection, load_images
 
     if n_per_image < 0:
@@ -273,7 +272,7 @@ def augment_images(
     sources = {p.resolve() for p in col.paths}
     by_stem: dict[str, Any] = {}
     if annotations is not None:
-        by_stem = {Path(im.image).stem: im for im in annotations.images}
+        by_stem = {Path(str(it.data["image"])).stem: it for it in annotations.items}
     with_boxes = annotations is not None
     pipe = build_augmentation(preset, boxes=with_boxes, seed=seed, min_visibility=min_visibility)
     rows: list[dict[str, Any]] = []
@@ -290,12 +289,7 @@ def augment_images(
         ann = by_stem.get(stem)
         if with_boxes and ann is None:
             failures.append((item, "no annotation for this image; augmented without boxes"))
-        boxes = (
-            np.array([b.box.to_xyxy() for b in ann.boxes]).reshape(-1, 4)
-            if ann is not None
-            else np.zeros((0, 4))
-        )
-        box_labels = [b.label for b in ann.boxes] if ann is not None else []
+        boxes, box_labels = item_boxes(ann)[:2] if ann is not None else (np.zeros((0, 4)), [])
         suffix = (
             rel.suffix.lower()
             if rel.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp")
@@ -332,15 +326,7 @@ def augment_images(
                 if with_boxes:
                     h, w = arr.shape[:2]
                     ann_out.append(
-                        ImageAnnotation(
-                            relpath.as_posix(),
-                            int(w),
-                            int(h),
-                            [
-                                BoxAnnotation(Box(*(float(v) for v in b)), lab)
-                                for b, lab in zip(bxs, blabs, strict=True)
-                            ],
-                        )
+                        box_item(relpath.as_posix(), int(w), int(h), bxs, [str(b) for b in blabs])
                     )
         except Exception as exc:
             failures.append((item, f"{type(exc).__name__}: {exc}"))
@@ -349,6 +335,6 @@ def augment_images(
     manifest.to_csv(out / "manifest.csv", index=False)
     result_ann = None
     if with_boxes:
-        result_ann = AnnotationSet(ann_out, classes=list(annotations.classes))
-        result_ann.issues.extend(write_yolo(result_ann, out / "labels"))
+        result_ann = ItemSet(ann_out, annotations.config)
+        write_annotations(result_ann, "yolo", out / "labels")
     return AugmentResult(manifest, result_ann, failures)

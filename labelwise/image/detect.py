@@ -432,7 +432,7 @@ class DNNDetector(Detector):
                 "export the model to ONNX (opset 12-17) or give the Darknet cfg and weights"
             ) from None
         if isinstance(class_names, (str, Path)):
-            from labelwise.image.formats import read_class_names
+            from labelwise.formats import read_class_names
 
             self.classes = read_class_names(class_names)
         else:
@@ -632,19 +632,30 @@ class DetectionResult:
         return out
 
     def to_annotations(self) -> Any:
-        """An :class:`~labelwise.image.formats.AnnotationSet` (pre-labels to export)."""
-        from labelwise.image.formats import AnnotationSet, BoxAnnotation, ImageAnnotation
+        """A :class:`labelwise.formats.ItemSet` of pre-labels: one item per image whose
+        detections (with scores) are its predictions by the detector."""
+        from labelwise.formats import ItemSet, box_config, box_item
 
-        images = []
+        items = []
         for item, dets, size in zip(self.item_ids, self.detections, self.sizes, strict=True):
             if dets is None or size is None:
                 continue
-            images.append(
-                ImageAnnotation(
-                    item, size[0], size[1], [BoxAnnotation(d.box, d.label, d.score) for d in dets]
+            items.append(
+                box_item(
+                    item,
+                    size[0],
+                    size[1],
+                    [d.box.to_xyxy() for d in dets],
+                    [d.label for d in dets],
+                    [d.score for d in dets],
+                    annotator=self.detector,
+                    prediction=True,
                 )
             )
-        return AnnotationSet(images, classes=list(self.classes))
+        seen = list(self.classes) + sorted(
+            {d.label for dets in self.detections if dets for d in dets} - set(self.classes)
+        )
+        return ItemSet(items, box_config(seen or ["object"]))
 
 
 def detect_images(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from labelwise.errors import DataError, GeometryError
+from labelwise.formats.items import FormatError
 
 __all__ = ["AnnotationError", "GeometryError", "ImageReadError"]
 
@@ -11,5 +12,6 @@ class ImageReadError(DataError):
     """An image file that is missing, empty, truncated or not an image."""
 
 
-class AnnotationError(DataError):
-    """An annotation file (YOLO, COCO, Pascal VOC) that cannot be used."""
+#: An annotation file (YOLO, COCO, Pascal VOC) that cannot be used: the formats' one error
+#: (:class:`labelwise.formats.FormatError`), under its old name.
+AnnotationError = FormatError

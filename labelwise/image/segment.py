@@ -258,26 +258,22 @@ def auto_label_images(
 
     Returns
     -------
-    AnnotationSet
-        What was written, with per-image issues (unreadable images, no object found).
+    labelwise.formats.ItemSet
+        What was written, with per-image faults in its report (unreadable images, no
+        object found).
     """
-    from labelwise.image.formats import (
-        AnnotationSet,
-        BoxAnnotation,
-        FormatIssue,
-        ImageAnnotation,
-        write_yolo,
-    )
+    from labelwise.formats import ConversionReport, ItemSet, box_config, box_item
+    from labelwise.formats import write_annotations as write
 
-    images: list[ImageAnnotation] = []
-    issues: list[FormatIssue] = []
+    images: list[Any] = []
+    issues = ConversionReport()
     labels = collection.labels
     ids = collection.item_ids
     seen: list[str] = list(classes or [])
     for i, img, err in collection.iter_images(desc="auto boxes", progress=progress):
         item = ids[i]
         if img is None:
-            issues.append(FormatIssue(item, "error", err or "unreadable image"))
+            issues.issue(item, "unreadable_image", err or "unreadable image")
             continue
         lab: str | Callable[[np.ndarray, Box], str]
         lab = label if label is not None else (labels[i] or "object")
@@ -291,22 +287,22 @@ def auto_label_images(
                 label=lab,
             )
         except Exception as exc:
-            issues.append(FormatIssue(item, "error", f"{type(exc).__name__}: {exc}"))
+            issues.issue(item, type(exc).__name__, str(exc))
             continue
         if not found:
-            issues.append(FormatIssue(item, "warning", "no object found; empty label file"))
+            issues.issue(item, "no_object", "no object found; empty label file", severity="warning")
         for _, name in found:
             if name not in seen:
                 if classes is not None:
-                    issues.append(
-                        FormatIssue(item, "error", f"class {name!r} is not in classes {classes}")
+                    issues.issue(
+                        item, "unknown_class", f"class {name!r} is not in classes {classes}"
                     )
                     continue
                 seen.append(name)
-        boxes = [BoxAnnotation(b, n) for b, n in found if n in seen]
+        kept = [(b.to_xyxy(), n) for b, n in found if n in seen]
         h, w = img.shape[:2]
         rel = Path(item).name if Path(item).is_absolute() else item
-        images.append(ImageAnnotation(rel, int(w), int(h), boxes))
-    result = AnnotationSet(images, classes=seen, issues=issues)
-    result.issues.extend(write_yolo(result, labels_dir))
+        images.append(box_item(rel, int(w), int(h), [b for b, _ in kept], [n for _, n in kept]))
+    result = ItemSet(images, box_config(seen or ["object"]), issues)
+    write(result, "yolo", labels_dir)
     return result

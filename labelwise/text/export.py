@@ -225,14 +225,14 @@ def _docs_as_pairs(docs: Sequence[Any]) -> list[tuple[list[str], list[str]]]:
 
 def write_conll(path: str | Path, docs: Sequence[Any], *, sep: str = " ") -> Path:
     """Write token/BIO-tag pairs in CoNLL format: one ``token<sep>tag`` line per token,
-    a blank line between texts.
+    a blank line between texts (through :mod:`labelwise.formats.conll`, the one CoNLL).
 
     Parameters
     ----------
     path : str or Path
     docs : sequence of TaggedText, or of (tokens, tags) pairs
     sep : str
-        Column separator (CoNLL-2003 uses a space; tokens never contain whitespace).
+        Column separator (CoNLL-2003 uses a space, labelwise's app exports a tab; both read).
 
     Examples
     --------
@@ -241,18 +241,14 @@ def write_conll(path: str | Path, docs: Sequence[Any], *, sep: str = " ") -> Pat
     >>> p.read_text()
     'Mr B-PER\\nSmith I-PER\\n\\n'
     """
+    from labelwise.formats.conll import format_conll_block
+
     pairs = _docs_as_pairs(docs)
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    lines: list[str] = []
-    for toks, tags in pairs:
-        for t, g in zip(toks, tags, strict=True):
-            if not t or any(c.isspace() for c in t):
-                raise DataError(f"token {t!r} is empty or holds whitespace; CoNLL cannot store it")
-            lines.append(f"{t}{sep}{g}\n")
-        lines.append("\n")
+    text = "".join(format_conll_block(toks, tags, sep=sep) for toks, tags in pairs)
     tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text("".join(lines), encoding="utf-8")
+    tmp.write_text(text, encoding="utf-8")
     tmp.replace(p)
     return p
 
@@ -260,8 +256,8 @@ def write_conll(path: str | Path, docs: Sequence[Any], *, sep: str = " ") -> Pat
 def read_conll(path: str | Path, *, sep: str | None = None) -> list[tuple[list[str], list[str]]]:
     """Read a CoNLL file: first column tokens, last column tags; blank lines split texts.
 
-    ``-DOCSTART-`` lines are skipped. A malformed line raises :class:`DataError` naming the
-    line number.
+    ``-DOCSTART-`` and ``# comment`` lines are skipped. A malformed line raises
+    :class:`DataError` naming the line number.
 
     Examples
     --------
@@ -271,36 +267,20 @@ def read_conll(path: str | Path, *, sep: str | None = None) -> list[tuple[list[s
     >>> read_conll(f)
     [(['Mr', 'Smith'], ['B-PER', 'I-PER']), (['hi'], ['O'])]
     """
+    from labelwise.formats.conll import parse_conll
+
     p = Path(path)
     if not p.is_file():
         raise DataError(f"CoNLL file {str(p)!r} does not exist")
     docs: list[tuple[list[str], list[str]]] = []
-    toks: list[str] = []
-    tags: list[str] = []
-    with p.open(encoding="utf-8") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            line = line.rstrip("\n").rstrip("\r")
-            if not line.strip():
-                if toks:
-                    docs.append((toks, tags))
-                    toks, tags = [], []
-                continue
-            if line.startswith("-DOCSTART-"):
-                continue
-            parts = line.split(sep) if sep is not None else line.split()
-            if len(parts) < 2:
-                raise DataError(
-                    f"{str(p)!r} line {lineno}: expected 'token tag', got {line[:60]!r}"
-                )
-            tag = parts[-1]
+    for block in parse_conll(p.read_bytes(), name=repr(str(p)), sep=sep):
+        for lineno, _tok, tag in block.rows:
             if tag != "O" and not (tag[:2] in ("B-", "I-") and len(tag) > 2):
                 raise DataError(
                     f"{str(p)!r} line {lineno}: tag {tag!r} is not BIO (O, B-TYPE or I-TYPE)"
                 )
-            toks.append(parts[0])
-            tags.append(tag)
-    if toks:
-        docs.append((toks, tags))
+        if block.rows:
+            docs.append((block.tokens, block.tags))
     return docs
 
 

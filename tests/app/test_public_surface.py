@@ -19,7 +19,7 @@ MODULES = [
     "labelwise.formats.coco",
     "labelwise.formats.conll",
     "labelwise.formats.csv",
-    "labelwise.formats.geometry",
+    "labelwise.geometry",
     "labelwise.formats.jsonl",
     "labelwise.formats.label_studio",
     "labelwise.formats.registry",
@@ -40,5 +40,5 @@ def test_all_names_exist(name: str) -> None:
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
-    if name in ("labelwise.app.store", "labelwise.app.matrix", "labelwise.formats.geometry"):
+    if name in ("labelwise.app.store", "labelwise.app.matrix", "labelwise.geometry"):
         assert result.attempted > 0

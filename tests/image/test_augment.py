@@ -8,17 +8,13 @@ import pytest
 from PIL import Image
 
 from labelwise.errors import DataError
+from labelwise.formats import ItemSet, box_config, box_item, item_boxes, read_annotations
 from labelwise.image import (
     PRESETS,
-    AnnotationSet,
-    Box,
-    BoxAnnotation,
-    ImageAnnotation,
     augment_image,
     augment_images,
     build_augmentation,
     load_images,
-    read_yolo,
 )
 
 
@@ -128,29 +124,26 @@ def test_augment_images_with_yolo_boxes(tmp_path: Path) -> None:
     for k, v in imgs.items():
         Image.fromarray(v).save(src / f"{k}.png")
     Image.fromarray(square_image()).save(src / "unlabelled.png")
-    ann = AnnotationSet(
+    ann = ItemSet(
         [
-            ImageAnnotation("a.png", 120, 100, [BoxAnnotation(Box(20, 30, 50, 60), "box")]),
-            ImageAnnotation("b.png", 120, 100, [BoxAnnotation(Box(70, 10, 110, 40), "box")]),
+            box_item("a.png", 120, 100, [[20, 30, 50, 60]], ["box"]),
+            box_item("b.png", 120, 100, [[70, 10, 110, 40]], ["box"]),
         ],
-        classes=["box"],
+        box_config(["box"]),
     )
     res = augment_images(
         src, tmp_path / "out", preset="detection", n_per_image=3, annotations=ann, seed=2
     )
     assert [f[0] for f in res.failures] == ["unlabelled.png"]
-    back = read_yolo(tmp_path / "out" / "labels", images_dir=tmp_path / "out")
+    back = read_annotations("yolo", tmp_path / "out" / "labels", images_dir=tmp_path / "out")
     assert back.errors == []
     assert back.n_boxes >= 6
-    for im in back.images:
-        if not im.boxes:
+    for it in back.items:
+        xyxy = item_boxes(it)[0]
+        if not len(xyxy):
             continue
-        pix = np.asarray(Image.open(tmp_path / "out" / im.image))
+        pix = np.asarray(Image.open(tmp_path / "out" / it.data["image"]))
         tx1, ty1, tx2, ty2 = white_bbox(pix)
-        b = im.boxes[0].box
-        assert (
-            abs(b.x1 - tx1) <= 3
-            and abs(b.x2 - tx2) <= 3
-            and abs(b.y1 - ty1) <= 3
-            and abs(b.y2 - ty2) <= 3
-        )
+        x1, y1, x2, y2 = xyxy[0]
+        assert abs(x1 - tx1) <= 3 and abs(x2 - tx2) <= 3
+        assert abs(y1 - ty1) <= 3 and abs(y2 - ty2) <= 3

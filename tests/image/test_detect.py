@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from labelwise.errors import DataError, MissingDependencyError
+from labelwise.formats import item_boxes, read_annotations, write_annotations
 from labelwise.image import (
     DNNDetector,
     HaarDetector,
@@ -18,8 +19,6 @@ from labelwise.image import (
     draw_detections,
     load_detector,
     load_images,
-    read_coco,
-    write_coco,
 )
 from labelwise.labeling import ABSTAIN, LabelMatrix
 from labelwise.labeling.apply import LFApplier
@@ -179,9 +178,10 @@ def test_haar_face_on_drawn_face(face_image: np.ndarray, tmp_path: Path) -> None
     drawn = draw_detections(face_image, res.detections[1] or [])
     assert drawn.shape == face_image.shape and not np.array_equal(drawn, face_image)
     # detections export as pre-labels
-    write_coco(res.to_annotations(), tmp_path / "pre.json")
-    back = read_coco(tmp_path / "pre.json")
-    assert back.n_boxes == 1 and back.images[1].boxes[0].score == pytest.approx(found[0].score)
+    write_annotations(res.to_annotations(), "coco", tmp_path / "pre.json", predictions=True)
+    back = read_annotations("coco", tmp_path / "pre.json")
+    scores = item_boxes(back.items[1])[2]
+    assert back.n_boxes == 1 and scores[0] == pytest.approx(found[0].score, abs=1e-6)
 
 
 def test_hog_people_on_drawn_person(person_image: np.ndarray) -> None:

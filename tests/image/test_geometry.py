@@ -8,12 +8,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from labelwise.errors import LabelwiseError
-from labelwise.image.geometry import (
+from labelwise.geometry import (
     Box,
     Polygon,
     box_area,
     box_contains,
-    box_iou,
+    box_iou_matrix,
     clip_boxes,
     convert_boxes,
     find_degenerate_boxes,
@@ -40,11 +40,11 @@ def boxes(draw: st.DrawFn) -> tuple[float, float, float, float]:
 @settings(max_examples=200, deadline=None)
 @given(boxes(), boxes())
 def test_iou_symmetric_and_bounded(a: tuple, b: tuple) -> None:
-    ab = box_iou([a], [b])[0, 0]
-    ba = box_iou([b], [a])[0, 0]
+    ab = box_iou_matrix([a], [b])[0, 0]
+    ba = box_iou_matrix([b], [a])[0, 0]
     assert 0.0 <= ab <= 1.0
     assert ab == pytest.approx(ba, abs=1e-12)
-    assert box_iou([a], [a])[0, 0] == pytest.approx(1.0)
+    assert box_iou_matrix([a], [a])[0, 0] == pytest.approx(1.0)
 
 
 @settings(max_examples=200, deadline=None)
@@ -77,7 +77,7 @@ def test_conversion_values() -> None:
     with pytest.raises(LabelwiseError, match="not one of"):
         convert_boxes([[0, 0, 1, 1]], "xyxy", "tlbr")
     with pytest.raises(LabelwiseError, match=r"shape \(n, 4\)"):
-        box_iou([[0, 0, 1]], [[0, 0, 1, 1]])
+        box_iou_matrix([[0, 0, 1]], [[0, 0, 1, 1]])
 
 
 def test_per_box_image_sizes() -> None:
@@ -95,9 +95,9 @@ def test_per_box_image_sizes() -> None:
 
 
 def test_iou_known_values_and_containment() -> None:
-    assert box_iou([[0, 0, 2, 2]], [[1, 0, 3, 2]])[0, 0] == pytest.approx(1 / 3)
-    assert box_iou([[0, 0, 1, 1]], [[2, 2, 3, 3]])[0, 0] == 0.0
-    assert box_iou([[0, 0, 0, 0]], [[0, 0, 0, 0]])[0, 0] == 0.0  # no area, no NaN
+    assert box_iou_matrix([[0, 0, 2, 2]], [[1, 0, 3, 2]])[0, 0] == pytest.approx(1 / 3)
+    assert box_iou_matrix([[0, 0, 1, 1]], [[2, 2, 3, 3]])[0, 0] == 0.0
+    assert box_iou_matrix([[0, 0, 0, 0]], [[0, 0, 0, 0]])[0, 0] == 0.0  # no area, no NaN
     outer = Box(0, 0, 10, 10)
     assert outer.contains(Box(0, 0, 10, 10)) and outer.contains(Box(2, 2, 3, 3))
     assert not outer.contains(Box(5, 5, 11, 6))
@@ -133,13 +133,13 @@ def test_nms_properties(bs: list, thr: float) -> None:
     keep = non_max_suppression(bs, scores, iou_threshold=thr)
     assert keep[0] == int(np.argmax(scores))
     kept = np.asarray(bs)[keep]
-    iou = box_iou(kept, kept)
+    iou = box_iou_matrix(kept, kept)
     np.fill_diagonal(iou, 0)
     assert (iou <= thr + 1e-12).all()
     # every dropped box overlaps some kept box by more than the threshold
     dropped = sorted(set(range(len(bs))) - set(keep.tolist()))
     if dropped:
-        assert (box_iou(np.asarray(bs)[dropped], kept).max(axis=1) > thr).all()
+        assert (box_iou_matrix(np.asarray(bs)[dropped], kept).max(axis=1) > thr).all()
 
 
 def test_polygon_measures() -> None:
@@ -189,9 +189,9 @@ def test_polygon_iou_exact_and_raster() -> None:
 
 @settings(max_examples=100, deadline=None)
 @given(boxes(), boxes())
-def test_polygon_iou_of_rectangles_matches_box_iou(a: tuple, b: tuple) -> None:
+def test_polygon_iou_of_rectangles_matches_box_iou_matrix(a: tuple, b: tuple) -> None:
     pa, pb = Box(*a).to_polygon(), Box(*b).to_polygon()
-    assert polygon_iou(pa, pb) == pytest.approx(box_iou([a], [b])[0, 0], abs=1e-6)
+    assert polygon_iou(pa, pb) == pytest.approx(box_iou_matrix([a], [b])[0, 0], abs=1e-6)
 
 
 @settings(max_examples=100, deadline=None)

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 
 from labelwise.errors import DataError
+from labelwise.formats import read_annotations
 from labelwise.image import (
     auto_boxes,
     auto_label_images,
     contours_to_polygons,
     load_images,
     polygon_area,
-    read_yolo,
     threshold_image,
     watershed_segments,
 )
@@ -93,7 +93,7 @@ def test_auto_boxes_and_yolo_files_stay_in_range(tmp_path: Path) -> None:
             continue
         for line in f.read_text().splitlines():
             assert all(0.0 <= float(v) <= 1.0 for v in line.split()[1:]), (f, line)
-    back = read_yolo(tmp_path / "labels", images_dir=d)
+    back = read_annotations("yolo", tmp_path / "labels", images_dir=d)
     assert back.errors == [] and back.n_boxes == 4
 
 
