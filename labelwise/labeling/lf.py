@@ -280,6 +280,27 @@ def _is_missing(v: Any) -> bool:
         return True
 
 
+def _numeric_column(df: pd.DataFrame, column: str, rule: str) -> pd.Series:
+    """``df[column]`` as numbers; a column that holds mostly non-numbers is an error (a
+    numeric comparison on text would silently abstain everywhere)."""
+    import pandas as pd
+
+    raw = df[column]
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        return raw
+    col = pd.to_numeric(raw, errors="coerce")
+    present = raw.notna().to_numpy()
+    bad = present & col.isna().to_numpy()
+    if present.any() and bad.sum() > 0.5 * present.sum():
+        example = raw[bad].iloc[0]
+        raise RuleError(
+            f"{rule} compares column {column!r} with a number, but {bad.sum():,} of its "
+            f"{present.sum():,} values are not numbers (e.g. {example!r}, dtype {raw.dtype}); "
+            "pick a numeric column, convert it first, or use keyword()/regex()/is_in() for text"
+        )
+    return col
+
+
 def _vote_where(mask: Any, label: int) -> np.ndarray:
     m = np.asarray(mask, dtype=bool)
     return np.where(m, np.int8(label), np.int8(ABSTAIN)).astype(np.int32)
@@ -302,10 +323,10 @@ def threshold(
         raise RuleError(f"threshold op {op!r} is not one of {sorted(_OPS)}")
     fn = _OPS[op]
 
-    def vec(df: pd.DataFrame) -> np.ndarray:
-        import pandas as pd
+    rule_name = name or f"{column}{op}{value}"
 
-        col = pd.to_numeric(df[column], errors="coerce")
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = _numeric_column(df, column, f"threshold rule {rule_name!r}")
         # NaN != value is True in pandas; missing values abstain, as in the row form.
         return _vote_where(fn(col, value).to_numpy(dtype=bool) & col.notna().to_numpy(), label)
 
@@ -318,9 +339,7 @@ def threshold(
         except (TypeError, ValueError):
             return ABSTAIN
 
-    return VectorizedLabelingFunction(
-        name or f"{column}{op}{value}", vec, columns=[column], row_f=row
-    )
+    return VectorizedLabelingFunction(rule_name, vec, columns=[column], row_f=row)
 
 
 def in_range(
@@ -338,10 +357,10 @@ def in_range(
     if inclusive not in ("both", "left", "right", "neither"):
         raise RuleError(f"inclusive must be both/left/right/neither, got {inclusive!r}")
 
-    def vec(df: pd.DataFrame) -> np.ndarray:
-        import pandas as pd
+    rule_name = name or f"{column}_in_{low}_{high}"
 
-        col = pd.to_numeric(df[column], errors="coerce")
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = _numeric_column(df, column, f"in_range rule {rule_name!r}")
         return _vote_where((lo_op(col, low) & hi_op(col, high)).to_numpy(dtype=bool), label)
 
     def row(x: Any) -> int:
@@ -354,9 +373,7 @@ def in_range(
             return ABSTAIN
         return label if lo_op(f, low) and hi_op(f, high) else ABSTAIN
 
-    return VectorizedLabelingFunction(
-        name or f"{column}_in_{low}_{high}", vec, columns=[column], row_f=row
-    )
+    return VectorizedLabelingFunction(rule_name, vec, columns=[column], row_f=row)
 
 
 def is_in(

@@ -212,6 +212,7 @@ class MajorityVote(LabelModel):
     """
 
     name = "mv"
+    guarded = False
 
     def __init__(
         self,
