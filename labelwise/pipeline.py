@@ -44,6 +44,10 @@ class LabelingRun:
     notes: list[str] = field(default_factory=list)
     #: The fitted model's guard report (:mod:`labelwise.models.guards`).
     guards: Any = None
+    #: Rules that raised on many rows (one plain-words line each; see ``loud_faults``).
+    rule_faults: list[str] = field(default_factory=list)
+    #: Rule name -> number of rows it raised on (only rules that raised at all).
+    fault_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _class_names(run_space: LabelSpace | None, k: int) -> list[str]:
@@ -105,18 +109,23 @@ def label_table(
     backend : ``"pandas"`` or ``"dask"``
         Where the rules run.
     """
+    from labelwise.labeling.apply import RuleFaultWarning
     from labelwise.models import MajorityVote
 
-    if backend == "pandas":
-        L = LFApplier(lfs, cardinality=cardinality, label_space=label_space).apply(
-            df, strict=strict, progress_bar=progress_bar
-        )
-    elif backend == "dask":
-        L = DaskLFApplier(
-            lfs, cardinality=cardinality, label_space=label_space, scheduler=scheduler
-        ).apply(df, strict=strict)
-    else:
-        raise DataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    applier: Any
+    with warnings.catch_warnings():
+        # The run reports rule faults itself (``rule_faults``), once.
+        warnings.simplefilter("ignore", RuleFaultWarning)
+        if backend == "pandas":
+            applier = LFApplier(lfs, cardinality=cardinality, label_space=label_space)
+            L = applier.apply(df, strict=strict, progress_bar=progress_bar)
+        elif backend == "dask":
+            applier = DaskLFApplier(
+                lfs, cardinality=cardinality, label_space=label_space, scheduler=scheduler
+            )
+            L = applier.apply(df, strict=strict)
+        else:
+            raise DataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
     k = L.cardinality
     notes: list[str] = []
     y = None
@@ -170,6 +179,8 @@ def label_table(
         selection=selection,
         notes=notes,
         guards=guards,
+        rule_faults=list(applier.fault_report_),
+        fault_counts={k_: v for k_, v in applier.faults_.items() if v},
     )
 
 

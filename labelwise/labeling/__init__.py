@@ -10,7 +10,7 @@ from labelwise.labeling.analysis import (
     lf_polarities,
     lf_summary,
 )
-from labelwise.labeling.apply import DaskLFApplier, LFApplier, PandasLFApplier
+from labelwise.labeling.apply import DaskLFApplier, LFApplier, PandasLFApplier, RuleFaultWarning
 from labelwise.labeling.lf import (
     LabelingFunction,
     Row,
@@ -47,6 +47,7 @@ __all__ = [
     "LabelingFunction",
     "PandasLFApplier",
     "Row",
+    "RuleFaultWarning",
     "VectorizedLabelingFunction",
     "Votes",
     "as_labeling_function",
