@@ -387,7 +387,7 @@ class LabelModel:
         report = check_against_majority(self, table, gold)
         if not report.ok:
             best = report
-            best_state = _learned_state(self)
+            best_state: dict[str, Any] | None = _learned_state(self)
             for label, prior in self._fallback_priors(table, gold):
                 self._prior_override = prior
                 try:

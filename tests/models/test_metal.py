@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from labelwise.errors import LabelwiseError
-from labelwise.models.guards import LabelModelWarning
 from labelwise.models import (
     MODELS,
     MajorityVote,
@@ -21,6 +20,7 @@ from labelwise.models import (
     make_label_model,
     metal_log_weights,
 )
+from labelwise.models.guards import LabelModelWarning
 from labelwise.models.metal import _binary_scores
 
 
