@@ -1,8 +1,11 @@
 """Labeling functions: row-wise (Snorkel-compatible) and vectorized.
 
 A *row-wise* labeling function takes one item ``x`` and returns a class index or
-``ABSTAIN``. ``x`` supports both ``x.column`` and ``x["column"]``, like the pandas row
-Snorkel passes, so Snorkel users' functions run unchanged.
+``ABSTAIN``. When its source shows it only reads fields (``x.column``, ``x["column"]``)
+it gets a light :class:`Row`; otherwise (``x.name``, ``x.isna()``, ``x.to_dict()``,
+passing ``x`` on, unreadable source) it gets the ``pandas.Series`` Snorkel passes, with
+``x.name`` the row label -- so Snorkel users' functions run unchanged and give the same
+matrix (see :func:`needs_full_row`).
 
 A *vectorized* labeling function takes the whole ``DataFrame`` and returns an array of
 votes, one per row; most rules (thresholds, ranges, membership, keywords) need no per-row
@@ -36,6 +39,7 @@ __all__ = [
     "is_in",
     "keyword",
     "labeling_function",
+    "needs_full_row",
     "regex",
     "threshold",
     "vectorized_labeling_function",
@@ -57,6 +61,110 @@ class Row(dict):
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value
+
+    def copy(self) -> Row:
+        """A shallow copy that is still a :class:`Row`."""
+        return Row(self)
+
+
+_SERIES_NAMES: frozenset[str] | None = None
+
+
+def _series_names() -> frozenset[str]:
+    """Attribute names of ``pandas.Series`` (``x.name``, ``x.count``, ``x.isna`` ...)."""
+    global _SERIES_NAMES
+    if _SERIES_NAMES is None:
+        import pandas as pd
+
+        _SERIES_NAMES = frozenset(dir(pd.Series))
+    return _SERIES_NAMES
+
+
+def _function_node(f: Callable[..., Any]) -> Any:
+    """The ``def``/``lambda`` AST node of ``f``, or None when its source is unavailable."""
+    import ast
+    import inspect
+    import textwrap
+
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return None
+    try:
+        src = textwrap.dedent(inspect.getsource(f))
+    except (OSError, TypeError):
+        return None
+    tree: ast.AST
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        # A lambda inside a larger expression: parse from the lambda keyword on.
+        start = src.find("lambda")
+        if start < 0:
+            return None
+        for end in range(len(src), start, -1):
+            try:
+                tree = ast.parse(src[start:end].strip().rstrip(",)"), mode="eval")
+                break
+            except SyntaxError:
+                continue
+        else:
+            return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
+            return node
+        if isinstance(node, ast.Lambda) and code.co_name == "<lambda>":
+            return node
+    return None
+
+
+def needs_full_row(f: Callable[..., Any]) -> bool:
+    """True unless ``f`` provably uses its item argument only for field access.
+
+    Field access is ``x.field`` (a name that is not a ``pandas.Series`` attribute),
+    ``x["field"]`` with a constant key, assigning ``x.field = ...`` and ``return x``.
+    Anything else -- ``x.name``, ``x.isna()``, ``x.values``, ``len(x)``, passing ``x`` on
+    -- needs the real ``pandas.Series`` Snorkel passes. Unreadable source counts as
+    needing it (the safe side).
+
+    Examples
+    --------
+    >>> def fields(x):
+    ...     return 1 if x.age > 60 and x["sex"] == "F" else -1
+    >>> def series(x):
+    ...     return 1 if x.isna().any() else -1
+    >>> needs_full_row(fields), needs_full_row(series)
+    (False, True)
+    """
+    import ast
+
+    node = _function_node(f)
+    if node is None or not node.args.args:
+        return True
+    arg = node.args.args[0].arg
+    series = _series_names()
+    parents: dict[int, Any] = {}
+    for parent in ast.walk(node):
+        for child in ast.iter_child_nodes(parent):
+            parents[id(child)] = parent
+    for sub in ast.walk(node):
+        if not (isinstance(sub, ast.Name) and sub.id == arg):
+            continue
+        if isinstance(sub.ctx, ast.Store):
+            return True  # rebinding x: cannot follow
+        up = parents.get(id(sub))
+        if isinstance(up, ast.Attribute) and up.value is sub:
+            if up.attr in series:
+                return True
+            continue
+        if isinstance(up, ast.Subscript) and up.value is sub:
+            key = up.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                continue
+            return True
+        if isinstance(up, ast.Return):
+            continue
+        return True
+    return False
 
 
 class LabelingFunction:
@@ -101,6 +209,17 @@ class LabelingFunction:
         for p in self._pre:
             x = p(x)
         return self._f(x, **self._resources)
+
+    @property
+    def needs_full_row(self) -> bool:
+        """True when the function (or a preprocessor) needs a real ``pandas.Series`` row
+        (see :func:`needs_full_row`); False when field access on a light row is enough."""
+        cached = self.__dict__.get("_needs_full_row")
+        if cached is None:
+            funcs = [self._f, *(getattr(p, "_f", p) for p in self._pre)]
+            cached = any(needs_full_row(f) for f in funcs)
+            self.__dict__["_needs_full_row"] = cached
+        return bool(cached)
 
     def __repr__(self) -> str:
         return f"LabelingFunction({self.name!r})"

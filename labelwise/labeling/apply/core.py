@@ -248,15 +248,25 @@ def apply_to_frame(
     return result
 
 
-def _fast_callable(lf: Any) -> Any:
+def _fast_callable(lf: Any, full: bool = False) -> Any:
     """The cheapest callable equivalent to ``lf(x)`` (skips wrappers when there is nothing
     to wrap); functions with preprocessors get a copy of the row, which they may modify."""
     if isinstance(lf, LabelingFunction):
         if lf._pre:
-            return lambda x: lf(Row(x))
+            return (lambda x: lf(x.copy())) if full else (lambda x: lf(Row(x)))
         if not lf._resources:
             return lf._f
     return lf
+
+
+def _wants_series(lf: Any) -> bool:
+    return isinstance(lf, LabelingFunction) and lf.needs_full_row
+
+
+def _series_rows(df: Any, start: int, stop: int) -> list[Any]:
+    """Rows ``start:stop`` as the ``pandas.Series`` Snorkel's applier passes
+    (``df.apply(..., axis=1)``): ``x.name`` is the row label, dtypes upcast the same way."""
+    return [s for _, s in df.iloc[start:stop].iterrows()]
 
 
 def _apply_rowwise(
@@ -273,17 +283,25 @@ def _apply_rowwise(
     names = [str(c) for c in df.columns]
     index = df.index
     # Column lists once; each row is then a dict built from a zip (fast, no Series).
-    columns = [df[c].tolist() for c in df.columns]
-    calls = [(j, lf, _fast_callable(lf)) for j, lf in jobs]
+    columns = (
+        [df[c].tolist() for c in df.columns] if not all(_wants_series(lf) for _, lf in jobs) else []
+    )
+    full = [_wants_series(lf) for _, lf in jobs]
+    calls = [(j, lf, _fast_callable(lf, w), w) for (j, lf), w in zip(jobs, full, strict=True)]
+    need_rows, need_series = not all(full), any(full)
     starts = range(0, n, CHUNK_ROWS)
     show = progress_enabled(show_progress) and n > CHUNK_ROWS
     for start in progress(starts, total=len(starts), desc="labeling", unit="chunk", enabled=show):
         stop = min(start + CHUNK_ROWS, n)
-        rows = [
-            Row(zip(names, r, strict=True))
-            for r in zip(*(col[start:stop] for col in columns), strict=True)
-        ]
-        for j, lf, f in calls:
+        light: list[Any] = []
+        if need_rows:
+            light = [
+                Row(zip(names, r, strict=True))
+                for r in zip(*(col[start:stop] for col in columns), strict=True)
+            ]
+        series = _series_rows(df, start, stop) if need_series else []
+        for j, lf, f, wants_series in calls:
+            rows = series if wants_series else light
             try:
                 votes = [f(x) for x in rows]  # fast path: no per-item try
             except Exception:
@@ -296,7 +314,7 @@ def _apply_rowwise(
 def _votes_one_by_one(
     lf: Any,
     f: Any,
-    rows: list[Row],
+    rows: list[Any],
     index: Any,
     start: int,
     result: ApplyResult,
