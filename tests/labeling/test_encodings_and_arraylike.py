@@ -44,5 +44,7 @@ def test_label_matrix_is_array_like():
     assert L[:, 1].tolist() == [-1, 1] and L["b"].tolist() == [-1, 1]
     assert L.max() == 1 and L.min() == -1 and L.ndim == 2 and L.size == 6
     assert np.array_equal(np.where(L == -1, 0, L), [[0, 0, 1], [1, 1, 0]])
-    assert L == L.copy() and not (L != L.copy())
+    twin = L.copy()
+    assert twin == L
+    assert (twin != L) is False
     assert L.astype(np.float64).dtype == np.float64
