@@ -146,8 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", nargs="*", help="dataset:kind, e.g. adult:one-sided")
     parser.add_argument("--json", type=Path, help="also write all results here")
     args = parser.parse_args(argv)
-    from labelwise.labeling import LFApplier
     from rule_sets import RULE_SETS
+
+    from labelwise.labeling import LFApplier
 
     everything = {}
     for rs in RULE_SETS:
