@@ -59,6 +59,8 @@ class ApplyResult:
     fault_examples: dict[str, str] = field(default_factory=dict)
     fault_log: FaultLog = field(default_factory=FaultLog)
     first_rows_faulted: dict[str, int] = field(default_factory=dict)
+    #: Row-wise rule name -> True when it ran compiled to vectorized code.
+    compiled: dict[str, bool] = field(default_factory=dict)
 
     def record(self, name: str, exc: BaseException, item: Any, position: int) -> None:
         """Count a fault of rule ``name`` on ``item`` (at row ``position``)."""
@@ -76,6 +78,8 @@ class ApplyResult:
         for name, example in other.fault_examples.items():
             self.fault_examples.setdefault(name, example)
         kept = self.fault_log.count_by_source()
+        for name, flag in other.compiled.items():
+            self.compiled[name] = self.compiled.get(name, True) and flag
         for fault in other.fault_log:
             if kept.get(fault.source, 0) < FAULTS_KEPT_PER_RULE:
                 self.fault_log.add(fault)
@@ -194,6 +198,7 @@ def apply_to_frame(
     strict: bool = False,
     rowwise: bool = False,
     show_progress: bool | None = None,
+    compile_rules: bool = True,
 ) -> ApplyResult:
     """Apply ``lfs`` to every row of ``df``.
 
@@ -211,6 +216,10 @@ def apply_to_frame(
     rowwise : bool
         Run vectorized functions that have a row form per row too (used to check that
         both forms agree; slower).
+    compile_rules : bool
+        Run row-wise rules whose body allows it as vectorized code
+        (:mod:`labelwise.labeling.compile`); the others, and any rule on a table whose
+        columns do not allow an identical result, run row by row.
 
     Returns
     -------
@@ -234,6 +243,13 @@ def apply_to_frame(
                 result.first_rows_faulted[lf.name] = min(n, LOUD_FIRST_ROWS)
                 result.fault_log.record(exc, item="all rows", source=lf.name)
                 result.fault_examples[lf.name] = f"all rows: {type(exc).__name__}: {exc}"
+        elif compile_rules and not rowwise and isinstance(lf, LabelingFunction):
+            votes = _compiled_votes(lf, df, cardinality)
+            result.compiled[lf.name] = votes is not None
+            if votes is not None:
+                values[:, j] = votes
+            else:
+                row_jobs.append((j, lf))
         else:
             row_jobs.append((j, lf))
     if row_jobs and n:
@@ -246,6 +262,23 @@ def apply_to_frame(
             show_progress=show_progress,
         )
     return result
+
+
+def _compiled_votes(lf: LabelingFunction, df: Any, cardinality: int | None) -> np.ndarray | None:
+    """Votes of ``lf`` from its compiled form, or None (then it runs row by row)."""
+    from labelwise.labeling.compile import compile_rule
+
+    cache = lf.__dict__
+    if "_compiled" not in cache:
+        cache["_compiled"] = compile_rule(lf)
+    run = cache["_compiled"]
+    if run is None:
+        return None
+    try:
+        raw = run(df)
+    except Exception:  # NotCompilable on this table, or anything unexpected: row-wise
+        return None
+    return votes_to_array(lf.name, raw, cardinality=cardinality, positions=df.index)
 
 
 def _fast_callable(lf: Any, full: bool = False) -> Any:

@@ -46,6 +46,8 @@ def _provenance(lf: LFLike, result: ApplyResult, backend: str) -> dict[str, Any]
     }
     if f is not None and getattr(f, "__module__", None):
         prov["source"] = f"{f.__module__}.{getattr(f, '__qualname__', lf.name)}"
+    if lf.name in result.compiled:
+        prov["compiled"] = result.compiled[lf.name]
     if lf.name in result.fault_examples:
         prov["first_fault"] = result.fault_examples[lf.name]
     return prov
@@ -129,6 +131,7 @@ class LFApplier:
         rowwise: bool = False,
         progress_bar: bool | None = None,
         keep_index: bool = True,
+        compile_rules: bool = True,
     ) -> LabelMatrix:
         """Votes of every labeling function on every row of ``df``.
 
@@ -142,6 +145,10 @@ class LFApplier:
             Also run vectorized helpers per row (slower; used to cross-check).
         progress_bar : bool, optional
             Show a progress bar (default: when attached to a terminal).
+        compile_rules : bool, default True
+            Run row-wise rules as vectorized code where their body allows it
+            (:mod:`labelwise.labeling.compile`); ``provenance[name]["compiled"]`` says
+            which ran. The matrix is the same either way.
 
         Returns
         -------
@@ -156,6 +163,7 @@ class LFApplier:
             strict=strict,
             rowwise=rowwise,
             show_progress=progress_bar,
+            compile_rules=compile_rules,
         )
         report_faults(self, result, len(df))
         index = None
