@@ -15,7 +15,11 @@ import numpy as np
 from labelwise.errors import DataError
 from labelwise.labeling import ABSTAIN, DaskLFApplier, LabelMatrix, LabelSpace, LFApplier
 from labelwise.labeling.analysis import check_gold, lf_summary
-from labelwise.models.calibration import expected_calibration_error
+from labelwise.models.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+)
 
 __all__ = [
     "LabelingRun",
@@ -149,6 +153,17 @@ def label_table(
             notes.append(str(w.message))
     proba = np.asarray(fitted.predict_proba(V), dtype=np.float64)
     labels = np.asarray(fitted.predict(V)).astype(np.int64)
+    if y is not None and len(dev_index) >= 20:
+        # With gold, calibrate on it: one temperature fitted on the dev rows' votes
+        # (decisions unchanged).
+        covered_dev = dev_index[(V[dev_index] != ABSTAIN).any(axis=1)]
+        temperature = fit_temperature(proba[covered_dev], y[covered_dev])
+        if temperature != 1.0:
+            proba = apply_temperature(proba, temperature)
+            notes.append(
+                f"confidences calibrated on the {len(covered_dev)} gold dev rows "
+                f"(temperature {temperature:.2f})"
+            )
     labels[(V == ABSTAIN).all(axis=1)] = ABSTAIN
 
     guards = getattr(fitted, "guards_", None)
