@@ -105,6 +105,7 @@ class DaskLFApplier:
         """
         import pandas as pd
 
+        _prepare_for_workers(self.lfs)
         _register_rule_modules(self.lfs)
         index = None
         client, to_close = self._client()
@@ -161,6 +162,20 @@ class DaskLFApplier:
             index=index,
             backend=self.backend,
         )
+
+
+def _prepare_for_workers(lfs: Any) -> None:
+    """Read each row-wise rule's source here, where it is available: whether it needs a
+    full ``pandas.Series`` row and its compiled form travel to the workers with it (a
+    function shipped by value has no readable source there)."""
+    from labelwise.labeling.compile import compile_rule
+    from labelwise.labeling.lf import LabelingFunction
+
+    for lf in lfs:
+        if isinstance(lf, LabelingFunction):
+            _ = lf.needs_full_row
+            if "_compiled" not in lf.__dict__:
+                lf.__dict__["_compiled"] = compile_rule(lf)
 
 
 def _register_rule_modules(lfs: Any) -> None:
