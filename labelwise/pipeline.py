@@ -15,8 +15,20 @@ import numpy as np
 from labelwise.errors import DataError
 from labelwise.labeling import ABSTAIN, DaskLFApplier, LabelMatrix, LabelSpace, LFApplier
 from labelwise.labeling.analysis import check_gold, lf_summary
+from labelwise.models.calibration import (
+    apply_temperature,
+    expected_calibration_error,
+    fit_temperature,
+)
 
-__all__ = ["LabelingRun", "accuracy_summary", "label_table", "labeled_frame", "output_columns"]
+__all__ = [
+    "LabelingRun",
+    "accuracy_summary",
+    "label_table",
+    "labeled_frame",
+    "output_columns",
+    "stratified_dev_index",
+]
 
 
 @dataclass
@@ -34,6 +46,12 @@ class LabelingRun:
     evaluation: list[dict[str, Any]] = field(default_factory=list)
     selection: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: The fitted model's guard report (:mod:`labelwise.models.guards`).
+    guards: Any = None
+    #: Rules that raised on many rows (one plain-words line each; see ``loud_faults``).
+    rule_faults: list[str] = field(default_factory=list)
+    #: Rule name -> number of rows it raised on (only rules that raised at all).
+    fault_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _class_names(run_space: LabelSpace | None, k: int) -> list[str]:
@@ -95,18 +113,23 @@ def label_table(
     backend : ``"pandas"`` or ``"dask"``
         Where the rules run.
     """
+    from labelwise.labeling.apply import RuleFaultWarning
     from labelwise.models import MajorityVote
 
-    if backend == "pandas":
-        L = LFApplier(lfs, cardinality=cardinality, label_space=label_space).apply(
-            df, strict=strict, progress_bar=progress_bar
-        )
-    elif backend == "dask":
-        L = DaskLFApplier(
-            lfs, cardinality=cardinality, label_space=label_space, scheduler=scheduler
-        ).apply(df, strict=strict)
-    else:
-        raise DataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
+    applier: Any
+    with warnings.catch_warnings():
+        # The run reports rule faults itself (``rule_faults``), once.
+        warnings.simplefilter("ignore", RuleFaultWarning)
+        if backend == "pandas":
+            applier = LFApplier(lfs, cardinality=cardinality, label_space=label_space)
+            L = applier.apply(df, strict=strict, progress_bar=progress_bar)
+        elif backend == "dask":
+            applier = DaskLFApplier(
+                lfs, cardinality=cardinality, label_space=label_space, scheduler=scheduler
+            )
+            L = applier.apply(df, strict=strict)
+        else:
+            raise DataError(f"unknown backend {backend!r}; use 'pandas' or 'dask'")
     k = L.cardinality
     notes: list[str] = []
     y = None
@@ -120,8 +143,7 @@ def label_table(
     rng = np.random.default_rng(seed)
     dev_index = np.empty(0, dtype=np.int64)
     if y is not None:
-        known = np.flatnonzero(y != ABSTAIN)
-        dev_index = np.sort(rng.choice(known, size=min(dev_size, len(known)), replace=False))
+        dev_index = stratified_dev_index(y, dev_size, k, rng)
     V = L.values
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -131,8 +153,20 @@ def label_table(
             notes.append(str(w.message))
     proba = np.asarray(fitted.predict_proba(V), dtype=np.float64)
     labels = np.asarray(fitted.predict(V)).astype(np.int64)
+    if y is not None and len(dev_index) >= 20:
+        # With gold, calibrate on it: one temperature fitted on the dev rows' votes
+        # (decisions unchanged).
+        covered_dev = dev_index[(V[dev_index] != ABSTAIN).any(axis=1)]
+        temperature = fit_temperature(proba[covered_dev], y[covered_dev])
+        if temperature != 1.0:
+            proba = apply_temperature(proba, temperature)
+            notes.append(
+                f"confidences calibrated on the {len(covered_dev)} gold dev rows "
+                f"(temperature {temperature:.2f})"
+            )
     labels[(V == ABSTAIN).all(axis=1)] = ABSTAIN
 
+    guards = getattr(fitted, "guards_", None)
     evaluation: list[dict[str, Any]] = []
     if y is not None:
         held_out = np.ones(len(y), dtype=bool)
@@ -141,10 +175,12 @@ def label_table(
         if held_out.any():
             mv = MajorityVote(cardinality=k).fit(V)
             mv_pred = np.asarray(mv.predict(V)).astype(np.int64)
-            evaluation.append(accuracy_summary("majority vote", mv_pred[held_out], y[held_out]))
-            evaluation.append(
-                accuracy_summary(f"{model_name} (chosen)", labels[held_out], y[held_out])
-            )
+            mv_row = accuracy_summary("majority vote", mv_pred[held_out], y[held_out])
+            mv_row["ece"] = expected_calibration_error(mv.predict_proba(V)[held_out], y[held_out])
+            evaluation.append(mv_row)
+            row = accuracy_summary(f"{model_name} (chosen)", labels[held_out], y[held_out])
+            row["ece"] = expected_calibration_error(proba[held_out], y[held_out])
+            evaluation.append(row)
     return LabelingRun(
         L=L,
         summary=summary,
@@ -157,6 +193,9 @@ def label_table(
         evaluation=evaluation,
         selection=selection,
         notes=notes,
+        guards=guards,
+        rule_faults=list(applier.fault_report_),
+        fault_counts={k_: v for k_, v in applier.faults_.items() if v},
     )
 
 
@@ -170,12 +209,16 @@ def _fit_model(
     notes: list[str],
 ) -> tuple[Any, str, list[dict[str, Any]]]:
     """Choose (``"auto"``) or build the named label model and fit it on ``V``."""
-    from labelwise.models import MajorityVote, make_label_model, select_label_model
+    from labelwise.models import DevSetError, MajorityVote, make_label_model, select_label_model
 
     selection: list[dict[str, Any]] = []
     if model == "auto":
         if y is not None and len(dev_index) >= 2 * k:
-            fitted = select_label_model(V[dev_index], y[dev_index], L_train=V, seed=seed)
+            try:
+                fitted = select_label_model(V[dev_index], y[dev_index], L_train=V, seed=seed)
+            except DevSetError as exc:
+                notes.append(f"{exc}; majority vote is used")
+                return MajorityVote(cardinality=k).fit(V), "MajorityVote", selection
             selection = list(getattr(fitted, "selection_report_", None) or [])
             return fitted, type(fitted).__name__, selection
         notes.append(
@@ -190,6 +233,37 @@ def _fit_model(
     else:
         fitted = estimator.fit(V)
     return fitted, type(fitted).__name__, selection
+
+
+def stratified_dev_index(y: np.ndarray, size: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """``size`` gold rows drawn stratified by class (every class present gets at least
+    two rows when it has them), sorted.
+
+    >>> y = np.array([0] * 95 + [1] * 5)
+    >>> idx = stratified_dev_index(y, 10, 2, np.random.default_rng(0))
+    >>> np.bincount(y[idx]).tolist()
+    [8, 2]
+    """
+    known = np.flatnonzero(y != ABSTAIN)
+    size = min(size, len(known))
+    if size == 0:
+        return np.empty(0, dtype=np.int64)
+    by_class = [known[y[known] == c] for c in range(k)]
+    share = np.array([len(b) for b in by_class], dtype=np.float64) / len(known)
+    want = np.floor(share * size).astype(np.int64)
+    want = np.maximum(want, np.minimum(2, [len(b) for b in by_class]))
+    while want.sum() > size:
+        want[int(np.argmax(want))] -= 1
+    rest = size - int(want.sum())
+    order = np.argsort(-(share * size - want))
+    for c in order[:rest]:
+        want[c] += 1
+    picked = [
+        rng.choice(b, size=min(int(n), len(b)), replace=False)
+        for b, n in zip(by_class, want, strict=True)
+        if len(b) and n > 0
+    ]
+    return np.sort(np.concatenate(picked)).astype(np.int64)
 
 
 def output_columns(df: Any, class_names: list[str]) -> dict[str, str]:

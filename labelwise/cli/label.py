@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from labelwise.cli.app import app, console
+from labelwise.faults import EXIT_FAILED_ITEMS, EXIT_USAGE
 from labelwise.pipeline import LabelingRun
 
 
@@ -23,7 +24,7 @@ def label_command(
         "auto",
         "--model",
         "-m",
-        help="Label model: auto (choose on gold, majority vote unless beaten), mv, wv, ds, snorkel (MeTaL-style), triplet.",
+        help="Label model: auto (majority vote unless a model beats it on gold and passes its guards), mv, wv, ds, snorkel (MeTaL-style), triplet.",
     ),
     gold: str | None = typer.Option(
         None, "--gold", help="Column with gold labels (default: GOLD in the rules file)."
@@ -42,7 +43,16 @@ def label_command(
     matrix_out: Path | None = typer.Option(
         None, help="Also write the label matrix to this Parquet file."
     ),
-    strict: bool = typer.Option(False, help="Stop at the first rule that raises (with the item)."),
+    strict: bool = typer.Option(
+        False,
+        help="Exit with code 3 when any rule raised on any row (labels are still written).",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Write the labels of a model chosen with --model even when its guards say it "
+        "looks worse than majority vote.",
+    ),
     seed: int = typer.Option(0, help="Random seed (dev split, tie breaking)."),
 ) -> None:
     """Apply the rules in RULES to DATA, print diagnostics, fit a label model and write
@@ -74,10 +84,16 @@ def label_command(
         dev_size=dev_size,
         backend=backend,
         scheduler=scheduler,
-        strict=strict,
         seed=seed,
     )
     print_run(run, title=f"{len(rules_mod.lfs)} rules on {len(df):,} rows of {data.name}")
+    guards = run.guards
+    if guards is not None and not guards.ok and model != "auto" and not force:
+        console.print(
+            f"[red]refused:[/red] {guards.message()}\nNothing was written to {out}. Re-run "
+            "with --force to write these labels anyway, or use --model auto / --model mv."
+        )
+        raise typer.Exit(EXIT_USAGE)
     labeled = labeled_frame(df, run)
     if "label_pred" in labeled.columns:
         console.print(
@@ -89,6 +105,10 @@ def label_command(
         run.L.to_parquet(matrix_out)
         console.print(f"label matrix -> {matrix_out}")
     console.print(f"labeled data -> [bold]{out}[/bold]")
+    if strict and run.fault_counts:
+        failed = ", ".join(f"{name} ({n:,} rows)" for name, n in run.fault_counts.items())
+        console.print(f"[red]--strict:[/red] rules raised on some rows: {failed}")
+        raise typer.Exit(EXIT_FAILED_ITEMS)
 
 
 def print_run(run: LabelingRun, *, title: str) -> None:
@@ -108,3 +128,7 @@ def print_run(run: LabelingRun, *, title: str) -> None:
         )
     for note in run.notes:
         console.print(f"[yellow]note:[/yellow] {note}")
+    if run.guards is not None and not run.guards.ok:
+        console.print(records_table(run.guards.as_records(), title="Label-model guards"))
+    for line in run.rule_faults:
+        console.print(f"[red]rule failed:[/red] {line}")

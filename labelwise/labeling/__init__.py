@@ -10,7 +10,7 @@ from labelwise.labeling.analysis import (
     lf_polarities,
     lf_summary,
 )
-from labelwise.labeling.apply import DaskLFApplier, LFApplier, PandasLFApplier
+from labelwise.labeling.apply import DaskLFApplier, LFApplier, PandasLFApplier, RuleFaultWarning
 from labelwise.labeling.lf import (
     LabelingFunction,
     Row,
@@ -21,6 +21,7 @@ from labelwise.labeling.lf import (
     is_in,
     keyword,
     labeling_function,
+    needs_full_row,
     regex,
     threshold,
     vectorized_labeling_function,
@@ -47,6 +48,7 @@ __all__ = [
     "LabelingFunction",
     "PandasLFApplier",
     "Row",
+    "RuleFaultWarning",
     "VectorizedLabelingFunction",
     "Votes",
     "as_labeling_function",
@@ -64,6 +66,7 @@ __all__ = [
     "lf_polarities",
     "lf_summary",
     "load_rules",
+    "needs_full_row",
     "regex",
     "register_labeler",
     "registered_labelers",

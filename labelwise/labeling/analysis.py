@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import LabelSpaceError
-from labelwise.labeling.space import ABSTAIN, check_votes
+from labelwise.labeling.space import ABSTAIN, check_votes, is_sign_encoded
 
 __all__ = [
     "check_gold",
@@ -95,8 +95,21 @@ def check_gold(
             arr = arr.reshape(-1)
         if arr.ndim != 1:
             raise LabelSpaceError(f"{name} must be 1-D (one class per item), got shape {arr.shape}")
+        if arr.dtype.kind in "iuf" and is_sign_encoded(arr.tolist()):
+            raise LabelSpaceError(
+                f"{name} hold only -1 and +1: that looks like a {{-1, +1}} encoding, but here "
+                "-1 means 'no gold label' and classes are 0..k-1. Map the targets first, e.g. "
+                "labels = np.where(y == 1, 1, 0), or pass names with a label space "
+                "(LabelSpace(['-1', '+1']).encode([str(v) ...]))"
+            )
         if arr.dtype.kind == "f":
             finite = np.isfinite(arr)
+            if not allow_unknown and not finite.all():
+                i = int(np.flatnonzero(~finite)[0])
+                raise LabelSpaceError(
+                    f"{name}[{i}] is missing (NaN; {int((~finite).sum())} such labels); "
+                    "drop the rows without a gold label first"
+                )
             if np.all(arr[finite] == np.round(arr[finite])):
                 arr = np.where(finite, arr, ABSTAIN).astype(np.int64)
         if arr.dtype.kind not in "iu" or arr.dtype == np.bool_:

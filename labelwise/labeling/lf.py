@@ -1,8 +1,11 @@
 """Labeling functions: row-wise (Snorkel-compatible) and vectorized.
 
 A *row-wise* labeling function takes one item ``x`` and returns a class index or
-``ABSTAIN``. ``x`` supports both ``x.column`` and ``x["column"]``, like the pandas row
-Snorkel passes, so Snorkel users' functions run unchanged.
+``ABSTAIN``. When its source shows it only reads fields (``x.column``, ``x["column"]``)
+it gets a light :class:`Row`; otherwise (``x.name``, ``x.isna()``, ``x.to_dict()``,
+passing ``x`` on, unreadable source) it gets the ``pandas.Series`` Snorkel passes, with
+``x.name`` the row label -- so Snorkel users' functions run unchanged and give the same
+matrix (see :func:`needs_full_row`).
 
 A *vectorized* labeling function takes the whole ``DataFrame`` and returns an array of
 votes, one per row; most rules (thresholds, ranges, membership, keywords) need no per-row
@@ -36,6 +39,7 @@ __all__ = [
     "is_in",
     "keyword",
     "labeling_function",
+    "needs_full_row",
     "regex",
     "threshold",
     "vectorized_labeling_function",
@@ -57,6 +61,110 @@ class Row(dict):
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value
+
+    def copy(self) -> Row:
+        """A shallow copy that is still a :class:`Row`."""
+        return Row(self)
+
+
+_SERIES_NAMES: frozenset[str] | None = None
+
+
+def _series_names() -> frozenset[str]:
+    """Attribute names of ``pandas.Series`` (``x.name``, ``x.count``, ``x.isna`` ...)."""
+    global _SERIES_NAMES
+    if _SERIES_NAMES is None:
+        import pandas as pd
+
+        _SERIES_NAMES = frozenset(dir(pd.Series))
+    return _SERIES_NAMES
+
+
+def _function_node(f: Callable[..., Any]) -> Any:
+    """The ``def``/``lambda`` AST node of ``f``, or None when its source is unavailable."""
+    import ast
+    import inspect
+    import textwrap
+
+    code = getattr(f, "__code__", None)
+    if code is None:
+        return None
+    try:
+        src = textwrap.dedent(inspect.getsource(f))
+    except (OSError, TypeError):
+        return None
+    tree: ast.AST
+    try:
+        tree = ast.parse(src)
+    except SyntaxError:
+        # A lambda inside a larger expression: parse from the lambda keyword on.
+        start = src.find("lambda")
+        if start < 0:
+            return None
+        for end in range(len(src), start, -1):
+            try:
+                tree = ast.parse(src[start:end].strip().rstrip(",)"), mode="eval")
+                break
+            except SyntaxError:
+                continue
+        else:
+            return None
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == code.co_name:
+            return node
+        if isinstance(node, ast.Lambda) and code.co_name == "<lambda>":
+            return node
+    return None
+
+
+def needs_full_row(f: Callable[..., Any]) -> bool:
+    """True unless ``f`` provably uses its item argument only for field access.
+
+    Field access is ``x.field`` (a name that is not a ``pandas.Series`` attribute),
+    ``x["field"]`` with a constant key, assigning ``x.field = ...`` and ``return x``.
+    Anything else -- ``x.name``, ``x.isna()``, ``x.values``, ``len(x)``, passing ``x`` on
+    -- needs the real ``pandas.Series`` Snorkel passes. Unreadable source counts as
+    needing it (the safe side).
+
+    Examples
+    --------
+    >>> def fields(x):
+    ...     return 1 if x.age > 60 and x["sex"] == "F" else -1
+    >>> def series(x):
+    ...     return 1 if x.isna().any() else -1
+    >>> needs_full_row(fields), needs_full_row(series)
+    (False, True)
+    """
+    import ast
+
+    node = _function_node(f)
+    if node is None or not node.args.args:
+        return True
+    arg = node.args.args[0].arg
+    series = _series_names()
+    parents: dict[int, Any] = {}
+    for parent in ast.walk(node):
+        for child in ast.iter_child_nodes(parent):
+            parents[id(child)] = parent
+    for sub in ast.walk(node):
+        if not (isinstance(sub, ast.Name) and sub.id == arg):
+            continue
+        if isinstance(sub.ctx, ast.Store):
+            return True  # rebinding x: cannot follow
+        up = parents.get(id(sub))
+        if isinstance(up, ast.Attribute) and up.value is sub:
+            if up.attr in series:
+                return True
+            continue
+        if isinstance(up, ast.Subscript) and up.value is sub:
+            key = up.slice
+            if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                continue
+            return True
+        if isinstance(up, ast.Return):
+            continue
+        return True
+    return False
 
 
 class LabelingFunction:
@@ -101,6 +209,17 @@ class LabelingFunction:
         for p in self._pre:
             x = p(x)
         return self._f(x, **self._resources)
+
+    @property
+    def needs_full_row(self) -> bool:
+        """True when the function (or a preprocessor) needs a real ``pandas.Series`` row
+        (see :func:`needs_full_row`); False when field access on a light row is enough."""
+        cached = self.__dict__.get("_needs_full_row")
+        if cached is None:
+            funcs = [self._f, *(getattr(p, "_f", p) for p in self._pre)]
+            cached = any(needs_full_row(f) for f in funcs)
+            self.__dict__["_needs_full_row"] = cached
+        return bool(cached)
 
     def __repr__(self) -> str:
         return f"LabelingFunction({self.name!r})"
@@ -280,6 +399,27 @@ def _is_missing(v: Any) -> bool:
         return True
 
 
+def _numeric_column(df: pd.DataFrame, column: str, rule: str) -> pd.Series:
+    """``df[column]`` as numbers; a column that holds mostly non-numbers is an error (a
+    numeric comparison on text would silently abstain everywhere)."""
+    import pandas as pd
+
+    raw = df[column]
+    if pd.api.types.is_numeric_dtype(raw.dtype) and not pd.api.types.is_bool_dtype(raw.dtype):
+        return raw
+    col = pd.to_numeric(raw, errors="coerce")
+    present = raw.notna().to_numpy()
+    bad = present & col.isna().to_numpy()
+    if present.any() and bad.sum() > 0.5 * present.sum():
+        example = raw[bad].iloc[0]
+        raise RuleError(
+            f"{rule} compares column {column!r} with a number, but {bad.sum():,} of its "
+            f"{present.sum():,} values are not numbers (e.g. {example!r}, dtype {raw.dtype}); "
+            "pick a numeric column, convert it first, or use keyword()/regex()/is_in() for text"
+        )
+    return col
+
+
 def _vote_where(mask: Any, label: int) -> np.ndarray:
     m = np.asarray(mask, dtype=bool)
     return np.where(m, np.int8(label), np.int8(ABSTAIN)).astype(np.int32)
@@ -302,10 +442,10 @@ def threshold(
         raise RuleError(f"threshold op {op!r} is not one of {sorted(_OPS)}")
     fn = _OPS[op]
 
-    def vec(df: pd.DataFrame) -> np.ndarray:
-        import pandas as pd
+    rule_name = name or f"{column}{op}{value}"
 
-        col = pd.to_numeric(df[column], errors="coerce")
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = _numeric_column(df, column, f"threshold rule {rule_name!r}")
         # NaN != value is True in pandas; missing values abstain, as in the row form.
         return _vote_where(fn(col, value).to_numpy(dtype=bool) & col.notna().to_numpy(), label)
 
@@ -318,9 +458,7 @@ def threshold(
         except (TypeError, ValueError):
             return ABSTAIN
 
-    return VectorizedLabelingFunction(
-        name or f"{column}{op}{value}", vec, columns=[column], row_f=row
-    )
+    return VectorizedLabelingFunction(rule_name, vec, columns=[column], row_f=row)
 
 
 def in_range(
@@ -338,10 +476,10 @@ def in_range(
     if inclusive not in ("both", "left", "right", "neither"):
         raise RuleError(f"inclusive must be both/left/right/neither, got {inclusive!r}")
 
-    def vec(df: pd.DataFrame) -> np.ndarray:
-        import pandas as pd
+    rule_name = name or f"{column}_in_{low}_{high}"
 
-        col = pd.to_numeric(df[column], errors="coerce")
+    def vec(df: pd.DataFrame) -> np.ndarray:
+        col = _numeric_column(df, column, f"in_range rule {rule_name!r}")
         return _vote_where((lo_op(col, low) & hi_op(col, high)).to_numpy(dtype=bool), label)
 
     def row(x: Any) -> int:
@@ -354,9 +492,7 @@ def in_range(
             return ABSTAIN
         return label if lo_op(f, low) and hi_op(f, high) else ABSTAIN
 
-    return VectorizedLabelingFunction(
-        name or f"{column}_in_{low}_{high}", vec, columns=[column], row_f=row
-    )
+    return VectorizedLabelingFunction(rule_name, vec, columns=[column], row_f=row)
 
 
 def is_in(

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from numpy.lib.mixins import NDArrayOperatorsMixin
 
 from labelwise.errors import LabelMatrixError
 from labelwise.labeling.space import ABSTAIN, LabelSpace, check_votes, smallest_int_dtype
@@ -17,7 +18,7 @@ __all__ = ["LabelMatrix", "hstack"]
 _META_KEY = b"labelwise.label_matrix"
 
 
-class LabelMatrix:
+class LabelMatrix(NDArrayOperatorsMixin):
     """Votes of ``m`` labelers on ``n`` items, stored compactly (int8 for k <= 127).
 
     Parameters
@@ -40,6 +41,12 @@ class LabelMatrix:
     >>> L = LabelMatrix([[0, -1], [1, 1]], names=["a", "b"])
     >>> L.shape, L.cardinality, L["b"].tolist()
     ((2, 2), 2, [-1, 1])
+
+    It is array-like, as Snorkel's label matrices are numpy arrays: ``np.asarray(L)``,
+    arithmetic, comparisons and integer indexing give ``int64`` numpy results.
+
+    >>> (L + 1).tolist(), (L == -1).sum(), L[:, 0].tolist()
+    ([[1, 0], [2, 2]], np.int64(1), [0, 1])
     """
 
     def __init__(
@@ -102,22 +109,70 @@ class LabelMatrix:
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return self.values if dtype is None else self.values.astype(dtype)
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: Any) -> np.ndarray:
+        if not isinstance(name, str):
+            return np.asarray(self.values, dtype=np.int64)[name]
         try:
             return self.values[:, self.names.index(name)]
         except ValueError:
             raise KeyError(f"no labeler named {name!r}; labelers: {self.names}") from None
 
+    def __array_ufunc__(self, ufunc: Any, method: str, *inputs: Any, **kwargs: Any) -> Any:
+        args = [
+            np.asarray(x.values, dtype=np.int64) if isinstance(x, LabelMatrix) else x
+            for x in inputs
+        ]
+        return getattr(ufunc, method)(*args, **kwargs)
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.values.dtype
+
+    @property
+    def ndim(self) -> int:
+        return 2
+
+    @property
+    def size(self) -> int:
+        return int(self.values.size)
+
+    def max(self, *args: Any, **kwargs: Any) -> Any:
+        return self.values.astype(np.int64).max(*args, **kwargs)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        return self.values.astype(np.int64).min(*args, **kwargs)
+
+    def astype(self, dtype: Any, **kwargs: Any) -> np.ndarray:
+        return self.values.astype(dtype, **kwargs)
+
+    def copy(self) -> LabelMatrix:
+        return LabelMatrix(
+            self.values.copy(),
+            names=self.names,
+            cardinality=self.cardinality,
+            provenance=self.provenance,
+            index=self.index,
+            label_space=self.label_space,
+        )
+
     def __repr__(self) -> str:
         return f"LabelMatrix(n={self.n_items}, labelers={self.names}, k={self.cardinality})"
 
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, LabelMatrix)
-            and other.names == self.names
-            and other.cardinality == self.cardinality
-            and np.array_equal(other.values, self.values)
-        )
+    def __eq__(self, other: Any) -> Any:
+        """Another LabelMatrix: True when names, cardinality and votes are equal. Anything
+        else: element-wise, like a numpy array (``L == -1``)."""
+        if isinstance(other, LabelMatrix):
+            return (
+                other.names == self.names
+                and other.cardinality == self.cardinality
+                and np.array_equal(other.values, self.values)
+            )
+        return np.equal(np.asarray(self.values, dtype=np.int64), other)
+
+    def __ne__(self, other: Any) -> Any:
+        if isinstance(other, LabelMatrix):
+            return not self.__eq__(other)
+        return np.not_equal(np.asarray(self.values, dtype=np.int64), other)
 
     __hash__ = None  # type: ignore[assignment]
 

@@ -9,7 +9,15 @@ import numpy as np
 
 from labelwise.errors import LabelMatrixError, LabelSpaceError
 
-__all__ = ["ABSTAIN", "LabelSpace", "check_votes", "smallest_int_dtype"]
+__all__ = [
+    "ABSTAIN",
+    "SIGN_SPACE",
+    "LabelSpace",
+    "check_votes",
+    "is_sign_encoded",
+    "sign_targets_as_names",
+    "smallest_int_dtype",
+]
 
 #: The vote of a labeler that has no opinion on an item.
 ABSTAIN = -1
@@ -183,3 +191,57 @@ def check_votes(
                 + "; use ABSTAIN = -1 for no vote and classes 0..k-1"
             )
     return arr
+
+
+def _number(v: Any) -> float | None:
+    if isinstance(v, (bool, np.bool_)) or v is None:
+        return None
+    if isinstance(v, (int, np.integer, float, np.floating)):
+        f = float(v)
+        return f if f == f else None
+    return None
+
+
+def is_sign_encoded(values: Iterable[Any]) -> bool:
+    """True when the non-missing values are numbers, exactly ``{-1, +1}`` (both present).
+
+    Such targets are a binary ``{-1, +1}`` encoding, not "-1 = unlabeled" (labelwise's
+    convention for class indices): with no ``0`` anywhere, every labeled row would
+    otherwise be class ``1``.
+
+    >>> is_sign_encoded([1, -1, -1, None]), is_sign_encoded([0, 1, -1])
+    (True, False)
+    """
+    seen: set[float] = set()
+    for v in values:
+        f = _number(v)
+        if f is None:
+            if v is None or (isinstance(v, float) and v != v):
+                continue
+            return False  # a name or another type
+        seen.add(f)
+        if len(seen) > 2 or f not in (-1.0, 1.0):
+            return False
+    return seen == {-1.0, 1.0}
+
+
+#: The label space of ``{-1, +1}`` targets: class 0 is ``"-1"``, class 1 is ``"+1"``.
+SIGN_SPACE = ("-1", "+1")
+
+
+def sign_targets_as_names(values: Any) -> tuple[np.ndarray, LabelSpace | None]:
+    """Map ``{-1, +1}`` targets to the class names ``"-1"``/``"+1"`` (missing stays
+    ``None``) with their label space; other targets come back unchanged with ``None``.
+
+    >>> names, space = sign_targets_as_names([1, -1, float("nan")])
+    >>> names.tolist(), space.names
+    (['+1', '-1', None], ['-1', '+1'])
+    """
+    arr = np.asarray(values, dtype=object).reshape(-1)
+    if not is_sign_encoded(arr):
+        return arr, None
+    out = np.array(
+        [None if _number(v) is None else ("+1" if _number(v) == 1.0 else "-1") for v in arr],
+        dtype=object,
+    )
+    return out, LabelSpace(list(SIGN_SPACE))

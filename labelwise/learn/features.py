@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from labelwise.errors import DataError, LabelwiseError, NotFittedError
-from labelwise.labeling.space import ABSTAIN, LabelSpace
+from labelwise.labeling.space import ABSTAIN, LabelSpace, sign_targets_as_names
 
 __all__ = [
     "FeaturePrep",
@@ -331,6 +331,8 @@ def encode_targets(
     arr = np.asarray(y.to_numpy() if isinstance(y, pd.Series) else y, dtype=object)
     if arr.ndim != 1:
         raise DataError(f"the target must be 1-D, got shape {arr.shape}")
+    if label_space is None:  # {-1, +1} targets: classes "-1"/"+1", not "-1 = unlabeled"
+        arr, label_space = sign_targets_as_names(arr)
     missing = unlabeled_mask(arr)
     present = arr[~missing]
     if label_space is None:

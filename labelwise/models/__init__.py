@@ -33,7 +33,9 @@ from labelwise.models.base import (
     check_gold_labels,
     check_label_matrix,
 )
+from labelwise.models.calibration import expected_calibration_error, reliability_table
 from labelwise.models.dawid_skene import DawidSkene, fit_dawid_skene
+from labelwise.models.guards import GuardReport, LabelModelWarning, check_against_majority
 from labelwise.models.hierarchy import ClassHierarchy, HierarchicalLabelModel
 from labelwise.models.majority import (
     MajorityVote,
@@ -57,7 +59,7 @@ from labelwise.models.multilabel import (
 )
 from labelwise.models.patterns import VoteTable, onehot_votes, unique_vote_patterns
 from labelwise.models.registry import MODELS, make_label_model
-from labelwise.models.selection import select_label_model
+from labelwise.models.selection import DevSetError, select_label_model
 from labelwise.models.triplet import TripletModel, agreement_stats, fit_triplet
 
 __all__ = [
@@ -65,8 +67,11 @@ __all__ = [
     "TIE_POLICIES",
     "ClassHierarchy",
     "DawidSkene",
+    "DevSetError",
+    "GuardReport",
     "HierarchicalLabelModel",
     "LabelModel",
+    "LabelModelWarning",
     "MajorityVote",
     "MetalFit",
     "MetalModel",
@@ -77,10 +82,12 @@ __all__ = [
     "WeightedVote",
     "agreement_stats",
     "break_ties",
+    "check_against_majority",
     "check_gold_labels",
     "check_label_matrix",
     "check_multilabel_votes",
     "covote_moments",
+    "expected_calibration_error",
     "fit_dawid_skene",
     "fit_metal",
     "fit_metal_mu",
@@ -92,6 +99,7 @@ __all__ = [
     "multilabel_from_label_matrix",
     "multilabel_votes",
     "onehot_votes",
+    "reliability_table",
     "select_label_model",
     "unique_vote_patterns",
 ]

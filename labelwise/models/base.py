@@ -9,6 +9,7 @@ probability for each of the ``k`` classes. Subclasses implement ``_fit`` and
 from __future__ import annotations
 
 import inspect
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, ClassVar, Literal
@@ -17,6 +18,12 @@ import numpy as np
 
 from labelwise.errors import LabelMatrixError, LabelwiseError, NotFittedError
 from labelwise.labeling.space import ABSTAIN, check_votes
+from labelwise.models.guards import (
+    GuardReport,
+    LabelModelWarning,
+    check_against_majority,
+    majority_decisions,
+)
 from labelwise.models.patterns import VoteTable
 
 __all__ = [
@@ -240,6 +247,10 @@ class LabelModel:
     #: True when ``fit`` learns from gold labels (``y_dev``) rather than only using them
     #: for class balance; :func:`select_label_model` then scores it out of fold.
     uses_gold_labels: ClassVar[bool] = False
+    #: Run the majority-vote guards after every fit (False only for majority vote itself).
+    guarded: ClassVar[bool] = True
+    #: The model can refit with a fixed class balance (``_prior_override``) when a guard trips.
+    supports_prior_override: ClassVar[bool] = False
 
     cardinality: int | None
     seed: int | None
@@ -252,6 +263,8 @@ class LabelModel:
     coverage_: np.ndarray
     #: Set by :func:`~labelwise.models.selection.select_label_model` on the model it returns.
     selection_report_: list[dict[str, Any]]
+    #: The guards' verdict on the last fit (:mod:`labelwise.models.guards`).
+    guards_: GuardReport
 
     def __init__(
         self,
@@ -337,7 +350,79 @@ class LabelModel:
             self.n_labelers_ = votes.shape[1]
             self.coverage_ = table.coverage()
             self._fit(table, gold)
+            self._run_guards(table, gold)
         return self
+
+    # ------------------------------------------------------------------ guards
+    def _fallback_priors(
+        self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None
+    ) -> list[tuple[str, np.ndarray | str]]:
+        """Class balances to refit with when a guard trips, in order of preference.
+
+        The class balance is what one-sided rules cannot pin down, and a wrong one is
+        what swaps or collapses classes. First the balance majority vote sees on its
+        decisive items (a prior from the votes), then -- when gold fixed the balance --
+        the model's own estimate, then the gold balance.
+        """
+        if not self.supports_prior_override:
+            return []
+        mv_label, decisive, _ = majority_decisions(table)
+        wd = table.weights * decisive
+        counts = np.bincount(mv_label, weights=wd, minlength=table.k)[: table.k] + 1.0
+        options: list[tuple[str, np.ndarray | str]] = [
+            (
+                "refitted with the class balance of majority vote's decisive items",
+                counts / counts.sum(),
+            )
+        ]
+        if gold is not None:
+            options.append(("refitted with the class balance estimated from the votes", "estimate"))
+        return options
+
+    def _run_guards(self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None) -> None:
+        """Check the fit against majority vote; refit or warn when a check trips."""
+        if not self.guarded:
+            self.guards_ = GuardReport(model=self.name, resolution="baseline")
+            return
+        report = check_against_majority(self, table, gold)
+        if not report.ok:
+            best = report
+            best_state: dict[str, Any] | None = _learned_state(self)
+            for label, prior in self._fallback_priors(table, gold):
+                self._prior_override = prior
+                try:
+                    self._fit(table, gold)
+                finally:
+                    del self._prior_override
+                trial = check_against_majority(self, table, gold)
+                trial.resolution = label
+                if trial.ok:
+                    best, best_state = trial, None
+                    break
+                if trial.mv_agreement > best.mv_agreement:
+                    best, best_state = trial, _learned_state(self)
+            if best_state is not None:
+                self.__dict__.update(best_state)
+            report = best
+        self.guards_ = report
+        if not report.ok:
+            warnings.warn(report.message(), LabelModelWarning, stacklevel=4)
+
+    def _class_prior_for_fit(
+        self, gold: tuple[np.ndarray, np.ndarray] | None, given: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """The fixed class balance for ``_fit``: a guard fallback's, else ``given``, else
+        the gold labels' (``None`` = estimate it)."""
+        override = getattr(self, "_prior_override", None)
+        if isinstance(override, str):
+            return None
+        if override is not None:
+            return np.asarray(override, dtype=np.float64)
+        if given is not None:
+            return given
+        if gold is not None:
+            return gold_class_prior(gold[1], self.cardinality_)
+        return None
 
     def _fit(self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None) -> None:
         raise NotImplementedError
@@ -412,6 +497,15 @@ class LabelModel:
         if gold.size == 0:
             raise LabelwiseError("cannot score on zero items")
         return float(np.mean(pred == gold))
+
+
+def _learned_state(model: LabelModel) -> dict[str, Any]:
+    """The learned attributes (names ending in ``_``) of a fitted model, copied."""
+    return {
+        k: (v.copy() if isinstance(v, np.ndarray) else v)
+        for k, v in vars(model).items()
+        if k.endswith("_") and not k.startswith("_")
+    }
 
 
 def row_max(values: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import LabelwiseError
-from labelwise.models.base import LabelModel, gold_class_prior, row_max, row_sum
+from labelwise.models.base import LabelModel, row_max, row_sum
 from labelwise.models.patterns import VoteTable
 
 __all__ = ["DawidSkene", "DawidSkeneFit", "fit_dawid_skene"]
@@ -220,6 +220,7 @@ class DawidSkene(LabelModel):
     """
 
     name = "ds"
+    supports_prior_override = True
 
     def __init__(
         self,
@@ -250,7 +251,7 @@ class DawidSkene(LabelModel):
                 "need max_iter >= 1, smoothing > 0 and tol >= 0; got "
                 f"max_iter={self.max_iter}, smoothing={self.smoothing}, tol={self.tol}"
             )
-        prior = None if gold is None else gold_class_prior(gold[1], table.k)
+        prior = self._class_prior_for_fit(gold)
         result = fit_dawid_skene(
             table,
             max_iter=self.max_iter,

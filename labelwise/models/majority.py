@@ -193,6 +193,10 @@ class MajorityVote(LabelModel):
         Class balance for ``tie_policy="prior"`` and for items nobody voted on; estimated
         from the vote shares when omitted (items nobody voted on then get uniform
         probabilities).
+    calibrated : bool, default True
+        Report probabilities from a one-coin model whose common labeler accuracy is
+        estimated from agreement (decisions stay majority vote's); ``False`` gives the raw
+        vote shares, which overstate confidence (one vote out of one is "100%").
     seed : int, optional
         Seeds the ``"random"`` tie-breaking (each ``predict`` call restarts from it).
 
@@ -212,6 +216,7 @@ class MajorityVote(LabelModel):
     """
 
     name = "mv"
+    guarded = False
 
     def __init__(
         self,
@@ -219,11 +224,13 @@ class MajorityVote(LabelModel):
         cardinality: int | None = None,
         tie_policy: str = "abstain",
         class_prior: Any = None,
+        calibrated: bool = True,
         seed: int | None = None,
     ) -> None:
         self.cardinality = cardinality
         self.tie_policy = tie_policy
         self.class_prior = class_prior
+        self.calibrated = calibrated
         self.seed = seed
 
     def _fit(self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None) -> None:
@@ -233,11 +240,24 @@ class MajorityVote(LabelModel):
         else:
             self.class_prior_ = _vote_share_prior(class_votes)
         self.accuracies_ = (agreement + 1.0) / (scored + 2.0)
+        # Calibration without gold: the labelers' common accuracy, estimated from how often
+        # each agrees with the majority of the others (weighted by how much it votes).
+        total = float(scored.sum())
+        common = float(agreement.sum() / total) if total > 0 else 1.0 / table.k
+        common = min(max(common, 1.0 / table.k + 1e-3), 1.0 - 1e-3)
+        self.vote_weight_ = float(np.log(common * (table.k - 1) / (1.0 - common)))
 
     def _predict_proba(self, table: VoteTable) -> np.ndarray:
         counts = table.weighted_scores(np.ones(table.n_labelers))
         empty = ~table.has_vote()
-        proba = _shares(counts, empty)
+        if self.calibrated:
+            # One-coin posterior with a common accuracy: monotone in the vote counts, so the
+            # decisions (and ties) are majority vote's, but one vote out of one is worth
+            # the labelers' estimated accuracy, not 100%.
+            proba = softmax_rows(counts * self.vote_weight_)
+            proba[empty] = 1.0 / table.k
+        else:
+            proba = _shares(counts, empty)
         if self.class_prior is not None:
             proba[empty] = self.class_prior_
         return proba

@@ -56,7 +56,6 @@ import numpy as np
 from labelwise.errors import LabelwiseError
 from labelwise.models.base import (
     LabelModel,
-    gold_class_prior,
     single_threaded_blas,
     softmax_rows,
 )
@@ -769,6 +768,7 @@ class MetalModel(LabelModel):
     """
 
     name = "snorkel"
+    supports_prior_override = True
 
     def __init__(
         self,
@@ -856,12 +856,17 @@ class MetalModel(LabelModel):
             )
         return prior
 
+    def _fallback_priors(
+        self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None
+    ) -> list[tuple[str, np.ndarray | str]]:
+        # A class balance the caller fixed is kept (the guards still warn).
+        return [] if self.class_prior is not None else super()._fallback_priors(table, gold)
+
     def _fit(self, table: VoteTable, gold: tuple[np.ndarray, np.ndarray] | None) -> None:
         k, m = table.k, table.n_labelers
         prior = self._check_params(k)
         dependencies = self._check_dependencies(m)
-        if prior is None and gold is not None:
-            prior = gold_class_prior(gold[1], k)
+        prior = self._class_prior_for_fit(gold, prior)
         silent = np.flatnonzero(self.coverage_ == 0)
         if silent.size:
             warnings.warn(

@@ -14,7 +14,18 @@ from labelwise.models.base import LabelModel, check_gold_labels, check_label_mat
 from labelwise.models.majority import MajorityVote
 from labelwise.models.registry import MODELS, make_label_model
 
-__all__ = ["DEFAULT_CANDIDATES", "expected_accuracy", "macro_f1", "select_label_model"]
+__all__ = [
+    "DEFAULT_CANDIDATES",
+    "DevSetError",
+    "expected_accuracy",
+    "macro_f1",
+    "select_label_model",
+]
+
+
+class DevSetError(LabelwiseError):
+    """The gold dev set cannot score label models (e.g. a class is missing)."""
+
 
 DEFAULT_CANDIDATES: tuple[str, ...] = ("mv", "wv", "ds", "snorkel")
 
@@ -115,8 +126,9 @@ def select_label_model(
 ) -> LabelModel:
     """Fit candidate label models and return the best on the gold dev set.
 
-    Majority vote is the default: another model is chosen only if it beats majority
-    vote's dev accuracy by more than ``margin`` *and* by more than the noise of a dev
+    Majority vote is the default: another model is chosen only if its guards passed
+    (:mod:`labelwise.models.guards`: it does not contradict majority vote where the votes
+    are clear) and it beats majority vote's dev accuracy by more than ``margin`` *and* by more than the noise of a dev
     set that size (the lower end of a one-sided 95% paired z-interval on the per-item
     difference must be above zero). Accuracy is the expected accuracy under random
     tie-breaking on dev items with at least one vote; macro F1 breaks exact ties.
@@ -126,7 +138,7 @@ def select_label_model(
     L_dev : array-like or LabelMatrix of shape (n_dev, m)
         Votes on the gold-labelled items.
     y_dev : array-like of shape (n_dev,)
-        Gold classes in ``0..k-1``.
+        Gold classes in ``0..k-1``. Every class must occur (else :class:`DevSetError`).
     L_train : array-like or LabelMatrix of shape (n, m), optional
         Unlabelled votes to fit the models on (default: ``L_dev``).
     candidates : sequence of registry names or LabelModel, optional
@@ -168,6 +180,14 @@ def select_label_model(
         raise LabelwiseError(f"cv must be at least 2 folds, got {cv}")
     if margin < 0:
         raise LabelwiseError(f"margin must be >= 0, got {margin}")
+    missing = sorted(set(range(k)) - {int(c) for c in np.unique(y)})
+    if missing:
+        raise DevSetError(
+            f"the gold dev set ({y.shape[0]} items) has no item of class(es) {missing}, so "
+            "it cannot tell whether a model gets those classes right (a model that never "
+            "predicts them would score perfectly); label dev items of every class (draw "
+            "them stratified) or choose the model by name"
+        )
     rng = np.random.default_rng(seed)
     covered = dev_votes.max(axis=1) > ABSTAIN
     if not covered.any():
@@ -206,6 +226,10 @@ def select_label_model(
                 "fit_seconds": round(seconds, 4),
             }
         )
+        guards = getattr(model, "guards_", None)
+        rows[-1]["guards_ok"] = True if guards is None else bool(guards.ok)
+        if guards is not None and not guards.ok:
+            rows[-1]["guard_message"] = guards.message()
         fitted.append(model)
         credits.append(credit)
 
@@ -223,6 +247,8 @@ def select_label_model(
     for i in ranked:
         if i == base:
             break
+        if not rows[i]["guards_ok"]:
+            continue  # a model whose guards tripped is never chosen over majority vote
         if rows[i]["delta_vs_mv"] > margin and rows[i]["delta_lower_bound"] > 0:
             choice = i
             break

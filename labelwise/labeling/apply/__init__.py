@@ -7,8 +7,15 @@ matrix.
 
 from __future__ import annotations
 
-from labelwise.labeling.apply.core import ApplyResult, apply_to_frame
+from labelwise.labeling.apply.core import ApplyResult, RuleFaultWarning, apply_to_frame
 from labelwise.labeling.apply.dask import DaskLFApplier
 from labelwise.labeling.apply.pandas import LFApplier, PandasLFApplier
 
-__all__ = ["ApplyResult", "DaskLFApplier", "LFApplier", "PandasLFApplier", "apply_to_frame"]
+__all__ = [
+    "ApplyResult",
+    "DaskLFApplier",
+    "LFApplier",
+    "PandasLFApplier",
+    "RuleFaultWarning",
+    "apply_to_frame",
+]

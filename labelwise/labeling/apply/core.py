@@ -15,23 +15,109 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import RuleError
+from labelwise.faults import FaultLog
 from labelwise.labeling.lf import LabelingFunction, LFLike, Row, VectorizedLabelingFunction
 from labelwise.labeling.space import ABSTAIN
 from labelwise.progress import progress, progress_enabled
 
-__all__ = ["ApplyResult", "apply_to_frame", "votes_to_array"]
+__all__ = [
+    "ApplyResult",
+    "RuleFaultWarning",
+    "apply_to_frame",
+    "loud_faults",
+    "votes_to_array",
+]
 
 #: Rows per chunk of row-wise work (progress updates and strict-mode positions).
 CHUNK_ROWS = 20_000
 
 
+#: Faults kept as :class:`~labelwise.faults.Fault` records per rule (the rest are counted).
+FAULTS_KEPT_PER_RULE = 5
+#: A rule that faults on more than this share of rows is reported loudly.
+LOUD_FAULT_SHARE = 0.01
+#: ... or on every one of the first this many rows.
+LOUD_FIRST_ROWS = 20
+
+
+class RuleFaultWarning(UserWarning):
+    """A labeling function raised on many items (they abstained)."""
+
+
 @dataclass
 class ApplyResult:
-    """Votes of every labeling function on one table, plus fault counts."""
+    """Votes of every labeling function on one table, plus the faults behind them.
+
+    ``faults`` counts the items each rule raised on; ``fault_log`` keeps the first
+    :data:`FAULTS_KEPT_PER_RULE` of them per rule as :class:`~labelwise.faults.Fault`
+    records (item index, exception); ``first_rows_faulted`` counts, per rule, how many of
+    the table's first :data:`LOUD_FIRST_ROWS` rows faulted.
+    """
 
     values: np.ndarray  # (n, m) int32
     faults: dict[str, int] = field(default_factory=dict)
     fault_examples: dict[str, str] = field(default_factory=dict)
+    fault_log: FaultLog = field(default_factory=FaultLog)
+    first_rows_faulted: dict[str, int] = field(default_factory=dict)
+    #: Row-wise rule name -> True when it ran compiled to vectorized code.
+    compiled: dict[str, bool] = field(default_factory=dict)
+
+    def record(self, name: str, exc: BaseException, item: Any, position: int) -> None:
+        """Count a fault of rule ``name`` on ``item`` (at row ``position``)."""
+        self.faults[name] = self.faults.get(name, 0) + 1
+        if position < LOUD_FIRST_ROWS:
+            self.first_rows_faulted[name] = self.first_rows_faulted.get(name, 0) + 1
+        if self.faults[name] <= FAULTS_KEPT_PER_RULE:
+            self.fault_log.record(exc, item=_plain(item), source=name)
+        self.fault_examples.setdefault(name, f"item {item!r}: {type(exc).__name__}: {exc}")
+
+    def merge(self, other: ApplyResult) -> None:
+        """Add the fault counts and records of another partition's result."""
+        for name, count in other.faults.items():
+            self.faults[name] = self.faults.get(name, 0) + count
+        for name, example in other.fault_examples.items():
+            self.fault_examples.setdefault(name, example)
+        kept = self.fault_log.count_by_source()
+        for name, flag in other.compiled.items():
+            self.compiled[name] = self.compiled.get(name, True) and flag
+        for fault in other.fault_log:
+            if kept.get(fault.source, 0) < FAULTS_KEPT_PER_RULE:
+                self.fault_log.add(fault)
+                kept[fault.source] = kept.get(fault.source, 0) + 1
+
+
+def _plain(item: Any) -> Any:
+    return item.item() if isinstance(item, np.generic) else item
+
+
+def loud_faults(
+    faults: dict[str, int],
+    fault_examples: dict[str, str],
+    n_rows: int,
+    first_rows_faulted: dict[str, int] | None = None,
+    *,
+    share: float = LOUD_FAULT_SHARE,
+) -> list[str]:
+    """One plain-words line per rule that faulted on more than ``share`` of the rows or
+    on all of the first :data:`LOUD_FIRST_ROWS` rows (name, share, first exception).
+
+    Examples
+    --------
+    >>> loud_faults({"typo": 10, "ok": 0}, {"typo": "item 0: AttributeError: txt"}, 10)
+    ["rule 'typo' raised on 10 of 10 rows (100.0%) and abstained there; first: item 0: AttributeError: txt"]
+    """
+    first = first_rows_faulted or {}
+    lines = []
+    for name, count in faults.items():
+        if count == 0 or n_rows == 0:
+            continue
+        head = min(LOUD_FIRST_ROWS, n_rows)
+        if count / n_rows > share or first.get(name, 0) >= head:
+            lines.append(
+                f"rule {name!r} raised on {count:,} of {n_rows:,} rows ({count / n_rows:.1%}) "
+                f"and abstained there; first: {fault_examples.get(name, '?')}"
+            )
+    return lines
 
 
 def _bad_vote_error(name: str, value: Any, position: Any, cardinality: int | None) -> RuleError:
@@ -112,6 +198,7 @@ def apply_to_frame(
     strict: bool = False,
     rowwise: bool = False,
     show_progress: bool | None = None,
+    compile_rules: bool = True,
 ) -> ApplyResult:
     """Apply ``lfs`` to every row of ``df``.
 
@@ -129,6 +216,10 @@ def apply_to_frame(
     rowwise : bool
         Run vectorized functions that have a row form per row too (used to check that
         both forms agree; slower).
+    compile_rules : bool
+        Run row-wise rules whose body allows it as vectorized code
+        (:mod:`labelwise.labeling.compile`); the others, and any rule on a table whose
+        columns do not allow an identical result, run row by row.
 
     Returns
     -------
@@ -137,8 +228,7 @@ def apply_to_frame(
     """
     n, m = len(df), len(lfs)
     values = np.full((n, m), ABSTAIN, dtype=np.int32)
-    faults = {lf.name: 0 for lf in lfs}
-    examples: dict[str, str] = {}
+    result = ApplyResult(values=values, faults={lf.name: 0 for lf in lfs})
     row_jobs: list[tuple[int, Any]] = []
     for j, lf in enumerate(lfs):
         if isinstance(lf, VectorizedLabelingFunction) and not (rowwise and lf.has_row_form):
@@ -148,65 +238,107 @@ def apply_to_frame(
             elif lf.has_row_form:
                 row_jobs.append((j, lf))  # fall back to per-row calls: faults per item
             else:
-                faults[lf.name] = n
-                examples[lf.name] = f"{type(exc).__name__}: {exc}"
+                assert exc is not None
+                result.faults[lf.name] = n
+                result.first_rows_faulted[lf.name] = min(n, LOUD_FIRST_ROWS)
+                result.fault_log.record(exc, item="all rows", source=lf.name)
+                result.fault_examples[lf.name] = f"all rows: {type(exc).__name__}: {exc}"
+        elif compile_rules and not rowwise and isinstance(lf, LabelingFunction):
+            votes = _compiled_votes(lf, df, cardinality)
+            result.compiled[lf.name] = votes is not None
+            if votes is not None:
+                values[:, j] = votes
+            else:
+                row_jobs.append((j, lf))
         else:
             row_jobs.append((j, lf))
     if row_jobs and n:
         _apply_rowwise(
             row_jobs,
             df,
-            values,
-            faults,
-            examples,
+            result,
             cardinality=cardinality,
             strict=strict,
             show_progress=show_progress,
         )
-    return ApplyResult(values=values, faults=faults, fault_examples=examples)
+    return result
 
 
-def _fast_callable(lf: Any) -> Any:
+def _compiled_votes(lf: LabelingFunction, df: Any, cardinality: int | None) -> np.ndarray | None:
+    """Votes of ``lf`` from its compiled form, or None (then it runs row by row)."""
+    from labelwise.labeling.compile import compile_rule
+
+    cache = lf.__dict__
+    if "_compiled" not in cache:
+        cache["_compiled"] = compile_rule(lf)
+    run = cache["_compiled"]
+    if run is None:
+        return None
+    try:
+        raw = run(df)
+    except Exception:  # NotCompilable on this table, or anything unexpected: row-wise
+        return None
+    return votes_to_array(lf.name, raw, cardinality=cardinality, positions=df.index)
+
+
+def _fast_callable(lf: Any, full: bool = False) -> Any:
     """The cheapest callable equivalent to ``lf(x)`` (skips wrappers when there is nothing
     to wrap); functions with preprocessors get a copy of the row, which they may modify."""
     if isinstance(lf, LabelingFunction):
         if lf._pre:
-            return lambda x: lf(Row(x))
+            return (lambda x: lf(x.copy())) if full else (lambda x: lf(Row(x)))
         if not lf._resources:
             return lf._f
     return lf
 
 
+def _wants_series(lf: Any) -> bool:
+    return isinstance(lf, LabelingFunction) and lf.needs_full_row
+
+
+def _series_rows(df: Any, start: int, stop: int) -> list[Any]:
+    """Rows ``start:stop`` as the ``pandas.Series`` Snorkel's applier passes
+    (``df.apply(..., axis=1)``): ``x.name`` is the row label, dtypes upcast the same way."""
+    return [s for _, s in df.iloc[start:stop].iterrows()]
+
+
 def _apply_rowwise(
     jobs: Sequence[tuple[int, Any]],
     df: Any,
-    values: np.ndarray,
-    faults: dict[str, int],
-    examples: dict[str, str],
+    result: ApplyResult,
     *,
     cardinality: int | None,
     strict: bool,
     show_progress: bool | None,
 ) -> None:
+    values = result.values
     n = len(df)
     names = [str(c) for c in df.columns]
     index = df.index
     # Column lists once; each row is then a dict built from a zip (fast, no Series).
-    columns = [df[c].tolist() for c in df.columns]
-    calls = [(j, lf, _fast_callable(lf)) for j, lf in jobs]
+    columns = (
+        [df[c].tolist() for c in df.columns] if not all(_wants_series(lf) for _, lf in jobs) else []
+    )
+    full = [_wants_series(lf) for _, lf in jobs]
+    calls = [(j, lf, _fast_callable(lf, w), w) for (j, lf), w in zip(jobs, full, strict=True)]
+    need_rows, need_series = not all(full), any(full)
     starts = range(0, n, CHUNK_ROWS)
     show = progress_enabled(show_progress) and n > CHUNK_ROWS
     for start in progress(starts, total=len(starts), desc="labeling", unit="chunk", enabled=show):
         stop = min(start + CHUNK_ROWS, n)
-        rows = [
-            Row(zip(names, r, strict=True))
-            for r in zip(*(col[start:stop] for col in columns), strict=True)
-        ]
-        for j, lf, f in calls:
+        light: list[Any] = []
+        if need_rows:
+            light = [
+                Row(zip(names, r, strict=True))
+                for r in zip(*(col[start:stop] for col in columns), strict=True)
+            ]
+        series = _series_rows(df, start, stop) if need_series else []
+        for j, lf, f, wants_series in calls:
+            rows = series if wants_series else light
             try:
                 votes = [f(x) for x in rows]  # fast path: no per-item try
             except Exception:
-                votes = _votes_one_by_one(lf, f, rows, index, start, faults, examples, strict)
+                votes = _votes_one_by_one(lf, f, rows, index, start, result, strict)
             values[start:stop, j] = votes_to_array(
                 lf.name, votes, cardinality=cardinality, positions=index[start:stop]
             )
@@ -215,11 +347,10 @@ def _apply_rowwise(
 def _votes_one_by_one(
     lf: Any,
     f: Any,
-    rows: list[Row],
+    rows: list[Any],
     index: Any,
     start: int,
-    faults: dict[str, int],
-    examples: dict[str, str],
+    result: ApplyResult,
     strict: bool,
 ) -> list[Any]:
     """Re-run a chunk item by item so one raising item abstains instead of the chunk."""
@@ -234,7 +365,6 @@ def _votes_one_by_one(
                     f"labeling function {lf.name!r} raised {type(exc).__name__} on item "
                     f"{item!r}: {exc}"
                 ) from exc
-            faults[lf.name] += 1
-            examples.setdefault(lf.name, f"item {item!r}: {type(exc).__name__}: {exc}")
+            result.record(lf.name, exc, item, start + offset)
             votes.append(ABSTAIN)
     return votes

@@ -10,8 +10,14 @@ from typing import Any
 import numpy as np
 
 from labelwise.errors import DataError, require
+from labelwise.faults import FaultLog
 from labelwise.labeling.apply.core import ApplyResult, apply_to_frame
-from labelwise.labeling.apply.pandas import _check_frame, _is_default_index, build_label_matrix
+from labelwise.labeling.apply.pandas import (
+    _check_frame,
+    _is_default_index,
+    build_label_matrix,
+    report_faults,
+)
 from labelwise.labeling.lf import as_labeling_functions
 from labelwise.labeling.matrix import LabelMatrix
 from labelwise.labeling.space import LabelSpace
@@ -67,6 +73,8 @@ class DaskLFApplier:
         self.n_workers = n_workers
         self.npartitions = npartitions
         self.faults_: dict[str, int] = {}
+        self.fault_log_ = FaultLog()
+        self.fault_report_: list[str] = []
 
     def _client(self) -> tuple[Any, list[Any]]:
         distributed = require("distributed", "dask")
@@ -97,6 +105,7 @@ class DaskLFApplier:
         """
         import pandas as pd
 
+        _prepare_for_workers(self.lfs)
         _register_rule_modules(self.lfs)
         index = None
         client, to_close = self._client()
@@ -141,11 +150,10 @@ class DaskLFApplier:
             raise DataError("the dataset is empty (0 rows); there is nothing to label")
         merged = ApplyResult(values=values, faults={lf.name: 0 for lf in self.lfs})
         for r in results:
-            for name, count in r.faults.items():
-                merged.faults[name] += count
-            for name, example in r.fault_examples.items():
-                merged.fault_examples.setdefault(name, example)
-        self.faults_ = merged.faults
+            merged.merge(r)
+        if results:  # the first partition holds the table's first rows
+            merged.first_rows_faulted = dict(results[0].first_rows_faulted)
+        report_faults(self, merged, len(values))
         return build_label_matrix(
             self.lfs,
             merged,
@@ -154,6 +162,20 @@ class DaskLFApplier:
             index=index,
             backend=self.backend,
         )
+
+
+def _prepare_for_workers(lfs: Any) -> None:
+    """Read each row-wise rule's source here, where it is available: whether it needs a
+    full ``pandas.Series`` row and its compiled form travel to the workers with it (a
+    function shipped by value has no readable source there)."""
+    from labelwise.labeling.compile import compile_rule
+    from labelwise.labeling.lf import LabelingFunction
+
+    for lf in lfs:
+        if isinstance(lf, LabelingFunction):
+            _ = lf.needs_full_row
+            if "_compiled" not in lf.__dict__:
+                lf.__dict__["_compiled"] = compile_rule(lf)
 
 
 def _register_rule_modules(lfs: Any) -> None:

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 from typing import Any
 
 from labelwise.errors import DataError
-from labelwise.labeling.apply.core import ApplyResult, apply_to_frame
+from labelwise.faults import FaultLog
+from labelwise.labeling.apply.core import ApplyResult, RuleFaultWarning, apply_to_frame, loud_faults
 from labelwise.labeling.lf import LFLike, VectorizedLabelingFunction, as_labeling_functions
 from labelwise.labeling.matrix import LabelMatrix
 from labelwise.labeling.space import LabelSpace
 
-__all__ = ["LFApplier", "PandasLFApplier", "build_label_matrix"]
+__all__ = ["LFApplier", "PandasLFApplier", "build_label_matrix", "report_faults"]
+
+
+def report_faults(applier: Any, result: ApplyResult, n_rows: int) -> list[str]:
+    """Store the faults on ``applier`` (``faults_``, ``fault_log_``, ``fault_report_``) and
+    warn loudly (:class:`RuleFaultWarning`) about rules that raised on many rows.
+
+    Returns the report lines (empty when no rule faulted much).
+    """
+    applier.faults_ = dict(result.faults)
+    applier.fault_log_ = result.fault_log
+    lines = loud_faults(result.faults, result.fault_examples, n_rows, result.first_rows_faulted)
+    applier.fault_report_ = lines
+    if lines:
+        warnings.warn(
+            "some rules failed and abstained instead of voting (fix them, or pass "
+            "strict=True / --strict to stop at the first failure):\n  " + "\n  ".join(lines),
+            RuleFaultWarning,
+            stacklevel=3,
+        )
+    return lines
 
 
 def _provenance(lf: LFLike, result: ApplyResult, backend: str) -> dict[str, Any]:
@@ -24,6 +46,8 @@ def _provenance(lf: LFLike, result: ApplyResult, backend: str) -> dict[str, Any]
     }
     if f is not None and getattr(f, "__module__", None):
         prov["source"] = f"{f.__module__}.{getattr(f, '__qualname__', lf.name)}"
+    if lf.name in result.compiled:
+        prov["compiled"] = result.compiled[lf.name]
     if lf.name in result.fault_examples:
         prov["first_fault"] = result.fault_examples[lf.name]
     return prov
@@ -54,8 +78,11 @@ class LFApplier:
 
     Vectorized functions run once over the whole frame; row-wise functions run per row on
     a light row object (``x.col`` and ``x["col"]``). A function that raises on an item
-    abstains there and the fault is counted (``faults_`` and the matrix's provenance);
-    ``strict=True`` re-raises with the item's index instead.
+    abstains there and the fault is counted (``faults_``, ``fault_log_`` and the matrix's
+    provenance); a rule that raises on more than 1% of the rows or on all of the first 20
+    is reported at the end of :meth:`apply` (a :class:`RuleFaultWarning` naming the rule,
+    its share and the first exception with its row; ``fault_report_``). ``strict=True``
+    re-raises the first exception with the item's index instead.
 
     Parameters
     ----------
@@ -93,6 +120,8 @@ class LFApplier:
         self.label_space = label_space
         self.cardinality = label_space.k if label_space is not None else cardinality
         self.faults_: dict[str, int] = {}
+        self.fault_log_ = FaultLog()
+        self.fault_report_: list[str] = []
 
     def apply(
         self,
@@ -102,6 +131,7 @@ class LFApplier:
         rowwise: bool = False,
         progress_bar: bool | None = None,
         keep_index: bool = True,
+        compile_rules: bool = True,
     ) -> LabelMatrix:
         """Votes of every labeling function on every row of ``df``.
 
@@ -115,6 +145,10 @@ class LFApplier:
             Also run vectorized helpers per row (slower; used to cross-check).
         progress_bar : bool, optional
             Show a progress bar (default: when attached to a terminal).
+        compile_rules : bool, default True
+            Run row-wise rules as vectorized code where their body allows it
+            (:mod:`labelwise.labeling.compile`); ``provenance[name]["compiled"]`` says
+            which ran. The matrix is the same either way.
 
         Returns
         -------
@@ -129,8 +163,9 @@ class LFApplier:
             strict=strict,
             rowwise=rowwise,
             show_progress=progress_bar,
+            compile_rules=compile_rules,
         )
-        self.faults_ = result.faults
+        report_faults(self, result, len(df))
         index = None
         if keep_index and not _is_default_index(df):
             index = df.index
