@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from labelwise.cli._batch import AllowFailures, finish_batch
 from labelwise.cli.app import app, console, err_console
 
 llm_app = typer.Typer(
@@ -100,7 +101,38 @@ MaxChars = Annotated[
 ]
 Confidence = Annotated[
     str,
-    typer.Option("--confidence", help="auto, logprobs, samples (agreement of 5 samples) or none."),
+    typer.Option(
+        "--confidence",
+        help="auto, logprobs (token log-probabilities), samples (agreement of 5 samples), "
+        "verbalized (the model's own 0-1 estimate) or none.",
+    ),
+]
+ConfidenceFallback = Annotated[
+    str,
+    typer.Option(
+        "--confidence-fallback",
+        help="When the server returns no log-probabilities (e.g. Ollama): none (confidence "
+        "unknown, said once), samples or verbalized.",
+    ),
+]
+ResponseFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--response-format",
+        help="How structured output is requested: json_schema, json_object, none, or auto "
+        "(try json_schema, fall back when the server refuses it, as llama.cpp's server "
+        "does). Default: $LABELWISE_LLM_RESPONSE_FORMAT, else auto. Answers are always "
+        "validated against the schema locally, with one repair request.",
+    ),
+]
+Breaker = Annotated[
+    int,
+    typer.Option(
+        "--breaker",
+        min=0,
+        help="Stop after this many consecutive failed attempts to reach the server, write "
+        "what was done and exit 3 (0: never).",
+    ),
 ]
 
 
@@ -122,7 +154,13 @@ _LIMIT_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("budget_usd", BudgetUsd, None),
     ("max_tokens_total", MaxTokens, None),
     ("concurrency", Concurrency, 4),
+    ("breaker", Breaker, 5),
+    ("response_format", ResponseFormat, None),
+    ("confidence_fallback", ConfidenceFallback, "none"),
+    ("allow_failures", AllowFailures, 0),
 )
+#: Options of the labeling commands that configure the run, not the client.
+_RUN_OPTIONS = ("response_format", "confidence_fallback", "allow_failures")
 
 
 class _LLMOptions:
@@ -132,7 +170,40 @@ class _LLMOptions:
         self.values = values
 
     def client(self) -> Any:
-        return _client(**self.values)
+        return _client(**{k: v for k, v in self.values.items() if k not in _RUN_OPTIONS})
+
+    @property
+    def response_format(self) -> str:
+        import os
+
+        from labelwise.errors import DataError
+        from labelwise.llm.run import RESPONSE_FORMATS
+
+        value = (
+            self.values.get("response_format")
+            or os.environ.get("LABELWISE_LLM_RESPONSE_FORMAT")
+            or "auto"
+        )
+        if value not in RESPONSE_FORMATS:
+            raise DataError(
+                f"--response-format must be one of {', '.join(RESPONSE_FORMATS)}, not {value!r}"
+            )
+        return str(value)
+
+    @property
+    def confidence_fallback(self) -> str:
+        from labelwise.errors import DataError
+
+        value = str(self.values.get("confidence_fallback") or "none")
+        if value not in ("none", "samples", "verbalized"):
+            raise DataError(
+                f"--confidence-fallback must be none, samples or verbalized, not {value!r}"
+            )
+        return value
+
+    @property
+    def allow_failures(self) -> int:
+        return int(self.values.get("allow_failures") or 0)
 
 
 def _llm_options(*, limits: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -180,6 +251,7 @@ def _client(
     budget_usd: float | None = None,
     max_tokens_total: int | None = None,
     concurrency: int = 4,
+    breaker: int = 5,
 ) -> Any:
     from labelwise.llm import connect
 
@@ -196,6 +268,7 @@ def _client(
         max_tokens_total=max_tokens_total,
         concurrency=concurrency,
         timeout=timeout,
+        breaker=breaker,
     )
 
 
@@ -235,6 +308,7 @@ def _finish(
     report: Path | None,
     matrix: Path | None,
     client: Any,
+    after: Callable[[Any], None] | None = None,
 ) -> None:
     from labelwise.io import write_table
 
@@ -255,9 +329,13 @@ def _finish(
         L.to_parquet(matrix)
     if report is not None:
         run.report(report)
-    console.print(run.summary(), highlight=False, soft_wrap=True)
+    if after is not None:
+        after(run)
+    console.print(run.summary(), highlight=False, soft_wrap=True, markup=False)
     console.print(
-        f"wrote {out}" + (f", {matrix}" if matrix else "") + (f", {report}" if report else "")
+        f"wrote {out}" + (f", {matrix}" if matrix else "") + (f", {report}" if report else ""),
+        highlight=False,
+        markup=False,
     )
     if run.stats["stopped_reason"] == "budget":
         err_console.print(
@@ -279,25 +357,98 @@ def _label(
     out: Path,
     report: Path | None,
     matrix: Path | None = None,
+    after: Callable[[Any], None] | None = None,
 ) -> Any:
-    """Read ``data`` (checking ``column``), connect, run ``task`` and write the outputs; on a
-    fatal provider error, write what was done before re-raising."""
+    """Read ``data`` (checking ``column``), connect, run ``task``, write the outputs and exit
+    with the batch's code: 3 when items failed (beyond --allow-failures) or the circuit
+    breaker stopped the run, 130 on Ctrl-C. Stopped runs write what was done and leave a
+    ``<out>.partial.json`` marker; the next run resumes (finished answers are cached)."""
+    from labelwise.faults import PartialMarker
     from labelwise.llm import LLMProviderError, run_task
+    from labelwise.llm.run import RunInterrupted
 
     df = _read(data, column)
+    response_format = llm.response_format
+    fallback = llm.confidence_fallback
     client = llm.client()
+    marker = PartialMarker(out)
+    previous = marker.read()
+    if previous is not None:
+        err_console.print(
+            f"resuming: the run that wrote {out} stopped ({previous.get('reason')}) after "
+            f"{previous.get('done')} of {previous.get('total')} items; finished answers come "
+            "from the cache"
+            + (
+                " -- but --no-cache was given, so they are sent again"
+                if llm.values.get("no_cache")
+                else ""
+            ),
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     items = df[column] if column is not None else df
     try:
-        run = run_task(task, items, client=client, confidence=confidence)
+        run = run_task(
+            task,
+            items,
+            client=client,
+            confidence=confidence,
+            response_format=response_format,
+            confidence_fallback=fallback,
+        )
+    except RunInterrupted as exc:
+        run = exc.partial
+        _finish(
+            run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after
+        )
+        summary = run.batch_summary()
+        marker.write(summary, done_items=_done_positions(run), reason="interrupted (Ctrl-C)")
+        err_console.print(f"partial results written to {out}; marker {marker.path}", markup=False)
+        finish_batch(summary, llm.allow_failures)
+        return run
     except LLMProviderError as exc:
-        if exc.partial is not None and exc.partial.stats["n_done"]:
-            _finish(
-                exc.partial, df, name=name, out=out, report=report, matrix=matrix, client=client
-            )
-            err_console.print(f"partial results written to {out}", highlight=False)
-        raise
-    _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client)
+        run = exc.partial
+        if run is None:
+            raise
+        run.stopped = str(exc)
+        summary = run.batch_summary()
+        if summary.done + summary.cached == 0 and not _is_circuit(exc):
+            raise  # a wrong key or model before anything was done: a one-line error, exit 2
+        _finish(
+            run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after
+        )
+        marker.write(summary, done_items=_done_positions(run), reason=str(exc)[:500])
+        err_console.print(
+            f"[bold red]stopped:[/bold red] {_escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        err_console.print(f"partial results written to {out}; marker {marker.path}", markup=False)
+        if not _is_circuit(exc):
+            # A wrong key or model: a configuration error (exit 2), whatever was done.
+            finish_batch(summary, len(run.results))
+            raise typer.Exit(2)
+        finish_batch(summary, 0)  # a dead server: exit 3, never a success
+        return run
+    _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after)
+    marker.clear()
+    finish_batch(run.batch_summary(), llm.allow_failures)
     return run
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _is_circuit(exc: BaseException) -> bool:
+    from labelwise.llm.errors import CircuitOpen
+
+    return isinstance(exc, CircuitOpen)
+
+
+def _done_positions(run: Any) -> list[int]:
+    return [i for i, r in enumerate(run.results) if r.status in ("ok", "repaired", "unsure")]
 
 
 # ---------------------------------------------------------------------- ask
@@ -456,10 +607,13 @@ def extract_command(
     from labelwise.llm import EntityTask
 
     task = EntityTask(_names(types), max_chars=max_chars)
-    run = _label(task, data, column, llm, name=name, out=out, report=report)
-    if spans is not None:
-        write_table(run.spans(), spans)
-        console.print(f"wrote {spans}")
+
+    def write_spans(run: Any) -> None:
+        if spans is not None:
+            write_table(run.spans(), spans)
+            console.print(f"wrote {spans}", markup=False)
+
+    _label(task, data, column, llm, name=name, out=out, report=report, after=write_spans)
 
 
 @llm_app.command("sentiment")
