@@ -426,7 +426,7 @@ def _label(
         if not _is_circuit(exc):
             # A wrong key or model: a configuration error (exit 2), whatever was done.
             finish_batch(summary, len(run.results))
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         finish_batch(summary, 0)  # a dead server: exit 3, never a success
         return run
     _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after)
@@ -477,6 +477,7 @@ def ask_command(
     describe, value counts, chart) that labelwise checks against the table and runs.
     """
     from rich.table import Table
+    from rich.text import Text
 
     from labelwise.io import write_table
     from labelwise.llm import ask
@@ -485,29 +486,59 @@ def ask_command(
     df = _read(data, None)
     client = llm.client()
     result = ask(df, question, client=client, chart=chart is not None, share_values=not no_values)
+    # Everything below comes from the data or the model: printed as plain text (never as
+    # Rich markup) with control characters removed.
     if result.plan.explanation:
-        console.print(f"[bold]{result.plan.explanation}[/bold]", highlight=False, soft_wrap=True)
-    console.print("[dim]plan:[/dim]\n" + plan_to_text(result.plan), highlight=False, soft_wrap=True)
+        console.print(Text(safe_text(result.plan.explanation), style="bold"), soft_wrap=True)
+    console.print(Text("plan:", style="dim"))
+    console.print(Text(safe_text(plan_to_text(result.plan), keep_newlines=True)), soft_wrap=True)
     table = Table(show_header=True, header_style="bold")
     shown = result.table.head(max_rows)
     for c in shown.columns:
-        table.add_column(str(c))
+        table.add_column(Text(safe_text(str(c), max_chars=80)))
     for row in shown.itertuples(index=False):
-        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(
+            *[
+                Text(safe_text(f"{v:.6g}" if isinstance(v, float) else str(v), max_chars=200))
+                for v in row
+            ]
+        )
     console.print(table)
     if len(result.table) > max_rows:
-        console.print(f"[dim]{len(result.table) - max_rows} more rows[/dim]")
+        console.print(Text(f"{len(result.table) - max_rows} more rows", style="dim"))
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/dim]", highlight=False, soft_wrap=True)
+        console.print(Text(f"note: {safe_text(note)}", style="dim"), soft_wrap=True)
     if out is not None:
         write_table(result.table, out)
-        console.print(f"wrote {out}")
+        console.print(Text(f"wrote {out}"))
     if chart is not None:
         if result.chart_png is None:
             err_console.print("the plan has no chart; nothing saved to --chart", highlight=False)
         else:
             result.save_chart(chart)
-            console.print(f"wrote {chart}")
+            console.print(Text(f"wrote {chart}"))
+
+
+_CONTROL = dict.fromkeys(
+    [c for c in range(32) if c not in (9, 10)] + [127] + list(range(0x80, 0xA0)), None
+)
+
+
+def safe_text(value: str, *, keep_newlines: bool = False, max_chars: int | None = None) -> str:
+    r"""``value`` without control characters (escape sequences, bells, carriage returns),
+    newlines and tabs as spaces unless ``keep_newlines``, cut at ``max_chars``.
+
+    Examples
+    --------
+    >>> safe_text("ok\x1b[31mred\x07 [bold]x[/]\nnext")
+    'ok[31mred [bold]x[/] next'
+    """
+    text = str(value).translate(_CONTROL)
+    if not keep_newlines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    if max_chars is not None and len(text) > max_chars:
+        text = text[: max_chars - 1] + "\u2026"
+    return text
 
 
 # ---------------------------------------------------------------------- llm classify
