@@ -93,8 +93,19 @@ def explore_cmd(
     from labelwise.image.explore import explore_images
 
     col = _load(source, max_pixels)
-    explore_images(col, out=out, title=title, outlier_k=k, duplicate_distance=dup_distance)
+    rep = explore_images(col, out=out, title=title, outlier_k=k, duplicate_distance=dup_distance)
+    findings = getattr(rep, "findings", {})
     console.print(f"{len(col)} images, {len(col.errors)} could not be read; report: {out}")
+    if "outliers" in findings:
+        console.print(f"outliers: {findings['outliers']}", highlight=False, markup=False)
+    if "cross-split duplicates" in findings:
+        err_console.print(
+            f"warning: {findings['n_cross_split']} near-duplicate pairs cross dataset splits "
+            f"(train/test leakage): {findings['cross-split duplicates']}",
+            highlight=False,
+            markup=False,
+            soft_wrap=True,
+        )
     _finish(col, allow_failures)
 
 

@@ -96,17 +96,18 @@ def _truncation_warning(path: Path, fmt: str | None) -> str | None:
     """A warning when a decodable file lacks its end marker (JPEG EOI, PNG IEND)."""
     try:
         with path.open("rb") as fh:
-            fh.seek(max(0, path.stat().st_size - 64))
+            # The end marker may be followed by a trailer (camera metadata): look back far.
+            fh.seek(max(0, path.stat().st_size - 1_048_576))
             tail = fh.read()
     except OSError:
         return None
     fmt = (fmt or "").upper()
-    if fmt in ("JPEG", "MPO") and b"\xff\xd9" not in tail[-16:]:
+    if fmt in ("JPEG", "MPO") and b"\xff\xd9" not in tail:
         return (
             "the JPEG file is truncated (no end-of-image marker); it decoded, but the bottom "
             "of the image may be grey or missing: re-download or re-export it"
         )
-    if fmt == "PNG" and b"IEND" not in tail:
+    if fmt == "PNG" and b"IEND" not in tail[-64:]:
         return (
             "the PNG file is truncated (no IEND chunk); it decoded, but data may be missing: "
             "re-download or re-export it"
