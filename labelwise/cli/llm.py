@@ -547,10 +547,26 @@ def safe_text(value: str, *, keep_newlines: bool = False, max_chars: int | None 
 def classify_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
-    labels: Annotated[
-        str, typer.Option("--labels", "-l", help="Comma-separated class names, e.g. ham,spam.")
-    ],
     out: Out,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", "-l", help="Comma-separated class names, e.g. ham,spam."),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label",
+            help="One class per option, commas allowed: --label 'Sci, Tech: science and "
+            "technology news' (repeat for every class; text after ':' describes it).",
+        ),
+    ] = None,
+    labels_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels-file",
+            help="Classes from a file: one 'name: description' per line, or JSON/YAML.",
+        ),
+    ] = None,
     instructions: Annotated[
         str | None,
         typer.Option("--instructions", help='What to decide, e.g. "Is this SMS spam?"'),
@@ -566,14 +582,26 @@ def classify_command(
     *,
     llm: _LLMOptions,
 ) -> None:
-    """Classify each text into one of --labels (or all that apply with --multi)."""
+    """Classify each text into one of the classes (or all that apply with --multi)."""
+    from labelwise.embed.zeroshot import label_descriptions
     from labelwise.llm import ClassifyTask, MultiLabelTask
 
-    names = _names(labels)
+    if labels is not None:
+        names = _names(labels)
+        descriptions: dict[str, str] = {}
+    else:
+        classes = label_descriptions(None, label, labels_file)
+        names = list(classes)
+        descriptions = {n: "; ".join(d) for n, d in classes.items() if d != [n]}
     task = (
         MultiLabelTask(names, instructions=instructions, max_chars=max_chars)
         if multi
-        else ClassifyTask(names, instructions=instructions, max_chars=max_chars)
+        else ClassifyTask(
+            names,
+            instructions=instructions,
+            descriptions=descriptions or None,
+            max_chars=max_chars,
+        )
     )
     _label(task, data, column, llm, confidence, name=name, out=out, report=report, matrix=matrix)
 

@@ -269,10 +269,10 @@ def zero_shot_command(
         "(threshold from --gold rows, else the 25% smallest score margins).",
     ),
     calibrate: bool = typer.Option(
-        True,
+        False,
         "--calibrate/--no-calibrate",
-        help="Subtract each class's mean similarity over the data (corrects a class that "
-        "attracts every text).",
+        help="Subtract each class's mean similarity over the data (can correct a class that "
+        "attracts every text; on SMS spam it lowers accuracy, see bench/RESULTS.md).",
     ),
     encoding: str = Encoding,
     out: Path = typer.Option(

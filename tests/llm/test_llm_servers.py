@@ -273,3 +273,27 @@ def test_cli_ctrl_c_writes_partial_marker_and_the_next_run_resumes(sms_csv: Path
     assert sent_again <= 24 - finished + 2  # + the json_schema probe (refused twice)
     assert not (tmp_path / "out.csv.partial.json").exists()
     assert pd.read_csv(out)["llm_status"].eq("ok").all()
+
+
+def test_cli_class_names_with_commas(sms_csv: Path, tmp_path: Path):
+    def respond(req: ChatRequest) -> str:
+        enum = (req.schema or {}).get("properties", {}).get("label", {}).get("enum", [])
+        assert "Sci, Tech" in enum
+        return json.dumps({"label": "Sci, Tech" if "prize" in req.item.lower() else "World"})
+
+    few = tmp_path / "few.csv"
+    pd.read_csv(sms_csv).head(3).to_csv(few, index=False)
+    (tmp_path / "labels.txt").write_text("Sci, Tech: science and technology\nWorld\n")
+    with LocalChatServer(respond) as server:
+        for how in (
+            ["--label", "Sci, Tech: science and technology", "--label", "World"],
+            ["--labels-file", str(tmp_path / "labels.txt")],
+        ):
+            res = run_cli(
+                "llm", "classify", str(few), "-c", "text", "-o", str(tmp_path / "o.csv"),
+                "--base-url", server.base_url, "--no-cache", *how, cwd=tmp_path,
+            )  # fmt: skip
+            assert res.returncode == 0, res.stderr
+            labels = pd.read_csv(tmp_path / "o.csv")["llm_label"].tolist()
+            assert labels == ["Sci, Tech", "World", "World"]
+        assert "science and technology" in server.requests[0].user
