@@ -520,8 +520,8 @@ def render_chart(
         step = int(np.ceil(len(table) / _MAX_POINTS))
         before = len(table)
         table = table.iloc[::step]
-        title = f"{title} (every {step}th of {before} points)".strip()
-        caps.append(f"the chart shows every {step}th of {before} points")
+        title = f"{title} (1 in {step} of {before} points)".strip()
+        caps.append(f"the chart shows 1 point in {step} of {before}")
     height = max(4.0, 0.28 * len(table)) if chart.kind == "barh" else 4.0
     fig, ax = plt.subplots(figsize=(7, height))
     if chart.kind == "hist":

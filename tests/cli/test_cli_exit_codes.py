@@ -37,6 +37,7 @@ _MISSING_FILE_ARGS: dict[str, list[str] | None] = {
         "{out}.json",
     ],
     "image validate": ["--format", "yolo", "{missing}"],
+    "text zero-shot": ["{missing}", "--labels", "a,b", "--out", "{out}.csv"],
     "llm classify": ["{missing}", "--column", "text", "--labels", "a,b", "--out", "{out}.csv"],
     "llm taxonomy": [
         "{missing}",

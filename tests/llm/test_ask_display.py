@@ -71,12 +71,12 @@ def test_empty_plan_is_refused_in_the_library():
 
 
 def test_line_chart_over_many_categories_is_capped_with_a_note():
-    table = pd.DataFrame({"city": [f"c{i}" for i in range(3000)], "n": range(3000)})
+    table = pd.DataFrame({"city": [f"c{i}" for i in range(300)], "n": range(300)})
     notes: list[str] = []
     png = render_chart(table, Chart(kind="line", x="city", y="n"), notes=notes)
     assert png[:4] == b"\x89PNG"
-    assert notes == ["the line chart shows the first 50 of 3000 categories"]
-    numeric = pd.DataFrame({"x": range(10_000), "y": range(10_000)})
+    assert notes == ["the line chart shows the first 50 of 300 categories"]
+    numeric = pd.DataFrame({"x": range(5_000), "y": range(5_000)})
     notes = []
     render_chart(numeric, Chart(kind="line", x="x", y="y"), notes=notes)
-    assert notes == ["the chart shows every 5th of 10000 points"]
+    assert notes == ["the chart shows 1 point in 3 of 5000"]
