@@ -140,3 +140,20 @@ def test_augment_reports_dropped_boxes(tmp_path: Path):
     assert f"boxes: {dropped} of 12 dropped" in " ".join(res.stdout.split())
     assert "boxes dropped" in res.stderr
     assert len(error_lines(res.stderr)) >= 1
+
+
+def test_detection_preset_pads_with_a_constant_not_a_mirror():
+    import cv2
+
+    from labelwise.image.augment import build_augmentation
+
+    pipe = build_augmentation("detection", boxes=True)
+    padded = [t for t in pipe.transforms if hasattr(t, "border_mode")]
+    assert padded and all(t.border_mode == cv2.BORDER_CONSTANT for t in padded)
+    # a bright object at the edge is never mirrored into the frame
+    img = np.zeros((64, 64, 3), np.uint8)
+    img[:, :8] = 255
+    for seed in range(5):
+        out = build_augmentation({"shift": 0.3}, seed=seed)(image=img)["image"]
+        bright_cols = np.flatnonzero(out.max(axis=(0, 2)) > 200)
+        assert len(bright_cols) == 0 or bright_cols.max() - bright_cols.min() < 12
