@@ -40,7 +40,7 @@ import numpy as np
 
 from labelwise.errors import require
 from labelwise.llm.client import LLMClient
-from labelwise.llm.errors import OutputError, PlanError
+from labelwise.llm.errors import OutputError, PlanError, RequestFailed
 from labelwise.llm.text import parse_json_output
 
 require("pydantic", "llm")
@@ -704,7 +704,19 @@ def ask(
         raise PlanError("the question is empty; ask something about the table")
     messages = _messages(df, question.strip(), share_values)
     fmt = _response_format(response_mode)
-    first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
+    try:
+        first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
+    except RequestFailed as exc:
+        # llama.cpp's server answers some json_schema payloads with a 500: fall back to
+        # JSON mode once (the plan is validated locally either way).
+        if response_mode != "json_schema" or exc.kind not in (
+            "bad_request",
+            "server",
+            "server_deterministic",
+        ):
+            raise
+        fmt = _response_format("json_object")
+        first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
     raw = first.texts[0] if first.texts else ""
     cost = first.cost_usd
     try:

@@ -9,7 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from labelwise.llm import LocalChatServer, PlanError
+# Resolve the function labelwise.llm.ask before importing the submodule of the same name:
+# importing labelwise.llm.ask first would leave the package attribute ``ask`` pointing at
+# the module for every later ``from labelwise.llm import ask`` (see the report).
+from labelwise.llm import LocalChatServer, PlanError, ask  # noqa: F401
 from labelwise.llm.ask import Chart, render_chart, validate_plan
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "cli"))
@@ -80,3 +83,12 @@ def test_line_chart_over_many_categories_is_capped_with_a_note():
     notes = []
     render_chart(numeric, Chart(kind="line", x="x", y="y"), notes=notes)
     assert notes == ["the chart shows 1 point in 3 of 5000"]
+
+
+def test_ask_against_llamacpp_falls_back_from_json_schema(hostile_csv: Path):
+    plan = {"steps": [{"op": "select", "columns": ["name"]}]}
+    with LocalChatServer(lambda req: json.dumps(plan), flavor="llamacpp") as server:
+        res = _ask(hostile_csv, server)
+        kinds = [(r.body.get("response_format") or {}).get("type") for r in server.requests]
+    assert res.returncode == 0, res.stderr
+    assert kinds[0] == "json_schema" and kinds[-1] == "json_object"
