@@ -42,7 +42,9 @@ __all__ = [
     "BatchSummary",
     "Fault",
     "FaultLog",
+    "PartialMarker",
     "call_safely",
+    "faults_from_issues",
 ]
 
 T = TypeVar("T")
@@ -308,8 +310,108 @@ class BatchSummary:
             f"{self.skipped} skipped, {self.failed} failed"
         )
         if self.interrupted:
+            not_run = self.total - (self.done + self.failed + self.skipped + self.cached)
+            if not_run > 0:
+                head += f", {not_run} not run"
             head += " (interrupted: finished items were written; run again to resume)"
         if len(self.faults):
             body = self.faults.summary(total=self.total, what=self.what, first=first)
             return head + "\n" + "\n".join(body.splitlines()[1:])
         return head
+
+
+def faults_from_issues(issues: Iterable[Any], *, source: str = "") -> FaultLog:
+    """A :class:`FaultLog` from objects with ``path``/``item``, ``level`` and ``message``
+    (such as image :class:`~labelwise.image.io.LoadIssue`): ``level == "error"`` becomes an
+    error, anything else a warning.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace as NS
+    >>> log = faults_from_issues([NS(path="a.jpg", level="error", message="truncated")], source="load")
+    >>> print(log[0])
+    item 'a.jpg' [load]: error: truncated
+    """
+    log = FaultLog()
+    for issue in issues:
+        item = getattr(issue, "path", None) or getattr(issue, "item", None)
+        level = str(getattr(issue, "level", "error"))
+        message = str(getattr(issue, "message", issue))
+        if level == "error":
+            log.error(item, "error", message, source=source)
+        else:
+            log.warn(item, level, message, source=source)
+    return log
+
+
+class PartialMarker:
+    """``<output>.partial.json``: the marker an interrupted batch leaves beside its output.
+
+    An interrupted command writes what it finished, then :meth:`write` records how far it
+    got; the next run of the same command sees the marker (:meth:`read`), resumes (finished
+    items are not redone) and :meth:`clear` removes it once the batch completes.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "labels.csv"
+    >>> marker = PartialMarker(out)
+    >>> marker.write(BatchSummary(total=10, done=4, interrupted=True), done_items=[0, 1, 2, 3])
+    >>> marker.exists, marker.read()["done"], marker.read()["done_items"]
+    (True, 4, [0, 1, 2, 3])
+    >>> marker.clear(); marker.exists
+    False
+    """
+
+    def __init__(self, output: Any) -> None:
+        from pathlib import Path
+
+        out = Path(output)
+        self.output = out
+        self.path = out.with_name(out.name + ".partial.json")
+
+    @property
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def write(
+        self,
+        summary: BatchSummary,
+        *,
+        done_items: Iterable[Any] = (),
+        reason: str = "interrupted",
+        **extra: Any,
+    ) -> None:
+        import json
+        import time
+
+        payload = {
+            "partial": True,
+            "reason": reason,
+            "output": str(self.output),
+            "total": summary.total,
+            "done": summary.done + summary.cached,
+            "failed": summary.failed,
+            "done_items": [i if isinstance(i, (int, str)) else str(i) for i in done_items],
+            "written_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            **extra,
+        }
+        self.path.write_text(json.dumps(payload, indent=1, default=str))
+
+    def read(self) -> dict[str, Any] | None:
+        """The marker's contents, or None when there is none (or it is unreadable)."""
+        import json
+
+        if not self.exists:
+            return None
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def clear(self) -> None:
+        import contextlib
+
+        with contextlib.suppress(FileNotFoundError):
+            self.path.unlink()

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
+from labelwise.cli._batch import AllowFailures, finish_batch
 from labelwise.cli.app import app, console, err_console
 
 llm_app = typer.Typer(
@@ -100,7 +101,38 @@ MaxChars = Annotated[
 ]
 Confidence = Annotated[
     str,
-    typer.Option("--confidence", help="auto, logprobs, samples (agreement of 5 samples) or none."),
+    typer.Option(
+        "--confidence",
+        help="auto, logprobs (token log-probabilities), samples (agreement of 5 samples), "
+        "verbalized (the model's own 0-1 estimate) or none.",
+    ),
+]
+ConfidenceFallback = Annotated[
+    str,
+    typer.Option(
+        "--confidence-fallback",
+        help="When the server returns no log-probabilities (e.g. Ollama): none (confidence "
+        "unknown, said once), samples or verbalized.",
+    ),
+]
+ResponseFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--response-format",
+        help="How structured output is requested: json_schema, json_object, none, or auto "
+        "(try json_schema, fall back when the server refuses it, as llama.cpp's server "
+        "does). Default: $LABELWISE_LLM_RESPONSE_FORMAT, else auto. Answers are always "
+        "validated against the schema locally, with one repair request.",
+    ),
+]
+Breaker = Annotated[
+    int,
+    typer.Option(
+        "--breaker",
+        min=0,
+        help="Stop after this many consecutive failed attempts to reach the server, write "
+        "what was done and exit 3 (0: never).",
+    ),
 ]
 
 
@@ -122,7 +154,13 @@ _LIMIT_OPTIONS: tuple[tuple[str, Any, Any], ...] = (
     ("budget_usd", BudgetUsd, None),
     ("max_tokens_total", MaxTokens, None),
     ("concurrency", Concurrency, 4),
+    ("breaker", Breaker, 5),
+    ("response_format", ResponseFormat, None),
+    ("confidence_fallback", ConfidenceFallback, "none"),
+    ("allow_failures", AllowFailures, 0),
 )
+#: Options of the labeling commands that configure the run, not the client.
+_RUN_OPTIONS = ("response_format", "confidence_fallback", "allow_failures")
 
 
 class _LLMOptions:
@@ -132,7 +170,40 @@ class _LLMOptions:
         self.values = values
 
     def client(self) -> Any:
-        return _client(**self.values)
+        return _client(**{k: v for k, v in self.values.items() if k not in _RUN_OPTIONS})
+
+    @property
+    def response_format(self) -> str:
+        import os
+
+        from labelwise.errors import DataError
+        from labelwise.llm.run import RESPONSE_FORMATS
+
+        value = (
+            self.values.get("response_format")
+            or os.environ.get("LABELWISE_LLM_RESPONSE_FORMAT")
+            or "auto"
+        )
+        if value not in RESPONSE_FORMATS:
+            raise DataError(
+                f"--response-format must be one of {', '.join(RESPONSE_FORMATS)}, not {value!r}"
+            )
+        return str(value)
+
+    @property
+    def confidence_fallback(self) -> str:
+        from labelwise.errors import DataError
+
+        value = str(self.values.get("confidence_fallback") or "none")
+        if value not in ("none", "samples", "verbalized"):
+            raise DataError(
+                f"--confidence-fallback must be none, samples or verbalized, not {value!r}"
+            )
+        return value
+
+    @property
+    def allow_failures(self) -> int:
+        return int(self.values.get("allow_failures") or 0)
 
 
 def _llm_options(*, limits: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -180,6 +251,7 @@ def _client(
     budget_usd: float | None = None,
     max_tokens_total: int | None = None,
     concurrency: int = 4,
+    breaker: int = 5,
 ) -> Any:
     from labelwise.llm import connect
 
@@ -196,6 +268,7 @@ def _client(
         max_tokens_total=max_tokens_total,
         concurrency=concurrency,
         timeout=timeout,
+        breaker=breaker,
     )
 
 
@@ -235,6 +308,7 @@ def _finish(
     report: Path | None,
     matrix: Path | None,
     client: Any,
+    after: Callable[[Any], None] | None = None,
 ) -> None:
     from labelwise.io import write_table
 
@@ -255,9 +329,13 @@ def _finish(
         L.to_parquet(matrix)
     if report is not None:
         run.report(report)
-    console.print(run.summary(), highlight=False, soft_wrap=True)
+    if after is not None:
+        after(run)
+    console.print(run.summary(), highlight=False, soft_wrap=True, markup=False)
     console.print(
-        f"wrote {out}" + (f", {matrix}" if matrix else "") + (f", {report}" if report else "")
+        f"wrote {out}" + (f", {matrix}" if matrix else "") + (f", {report}" if report else ""),
+        highlight=False,
+        markup=False,
     )
     if run.stats["stopped_reason"] == "budget":
         err_console.print(
@@ -279,25 +357,98 @@ def _label(
     out: Path,
     report: Path | None,
     matrix: Path | None = None,
+    after: Callable[[Any], None] | None = None,
 ) -> Any:
-    """Read ``data`` (checking ``column``), connect, run ``task`` and write the outputs; on a
-    fatal provider error, write what was done before re-raising."""
+    """Read ``data`` (checking ``column``), connect, run ``task``, write the outputs and exit
+    with the batch's code: 3 when items failed (beyond --allow-failures) or the circuit
+    breaker stopped the run, 130 on Ctrl-C. Stopped runs write what was done and leave a
+    ``<out>.partial.json`` marker; the next run resumes (finished answers are cached)."""
+    from labelwise.faults import PartialMarker
     from labelwise.llm import LLMProviderError, run_task
+    from labelwise.llm.run import RunInterrupted
 
     df = _read(data, column)
+    response_format = llm.response_format
+    fallback = llm.confidence_fallback
     client = llm.client()
+    marker = PartialMarker(out)
+    previous = marker.read()
+    if previous is not None:
+        err_console.print(
+            f"resuming: the run that wrote {out} stopped ({previous.get('reason')}) after "
+            f"{previous.get('done')} of {previous.get('total')} items; finished answers come "
+            "from the cache"
+            + (
+                " -- but --no-cache was given, so they are sent again"
+                if llm.values.get("no_cache")
+                else ""
+            ),
+            highlight=False,
+            soft_wrap=True,
+            markup=False,
+        )
     items = df[column] if column is not None else df
     try:
-        run = run_task(task, items, client=client, confidence=confidence)
+        run = run_task(
+            task,
+            items,
+            client=client,
+            confidence=confidence,
+            response_format=response_format,
+            confidence_fallback=fallback,
+        )
+    except RunInterrupted as exc:
+        run = exc.partial
+        _finish(
+            run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after
+        )
+        summary = run.batch_summary()
+        marker.write(summary, done_items=_done_positions(run), reason="interrupted (Ctrl-C)")
+        err_console.print(f"partial results written to {out}; marker {marker.path}", markup=False)
+        finish_batch(summary, llm.allow_failures)
+        return run
     except LLMProviderError as exc:
-        if exc.partial is not None and exc.partial.stats["n_done"]:
-            _finish(
-                exc.partial, df, name=name, out=out, report=report, matrix=matrix, client=client
-            )
-            err_console.print(f"partial results written to {out}", highlight=False)
-        raise
-    _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client)
+        run = exc.partial
+        if run is None:
+            raise
+        run.stopped = str(exc)
+        summary = run.batch_summary()
+        if summary.done + summary.cached == 0 and not _is_circuit(exc):
+            raise  # a wrong key or model before anything was done: a one-line error, exit 2
+        _finish(
+            run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after
+        )
+        marker.write(summary, done_items=_done_positions(run), reason=str(exc)[:500])
+        err_console.print(
+            f"[bold red]stopped:[/bold red] {_escape(str(exc))}", highlight=False, soft_wrap=True
+        )
+        err_console.print(f"partial results written to {out}; marker {marker.path}", markup=False)
+        if not _is_circuit(exc):
+            # A wrong key or model: a configuration error (exit 2), whatever was done.
+            finish_batch(summary, len(run.results))
+            raise typer.Exit(2) from None
+        finish_batch(summary, 0)  # a dead server: exit 3, never a success
+        return run
+    _finish(run, df, name=name, out=out, report=report, matrix=matrix, client=client, after=after)
+    marker.clear()
+    finish_batch(run.batch_summary(), llm.allow_failures)
     return run
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _is_circuit(exc: BaseException) -> bool:
+    from labelwise.llm.errors import CircuitOpen
+
+    return isinstance(exc, CircuitOpen)
+
+
+def _done_positions(run: Any) -> list[int]:
+    return [i for i, r in enumerate(run.results) if r.status in ("ok", "repaired", "unsure")]
 
 
 # ---------------------------------------------------------------------- ask
@@ -326,6 +477,7 @@ def ask_command(
     describe, value counts, chart) that labelwise checks against the table and runs.
     """
     from rich.table import Table
+    from rich.text import Text
 
     from labelwise.io import write_table
     from labelwise.llm import ask
@@ -334,29 +486,59 @@ def ask_command(
     df = _read(data, None)
     client = llm.client()
     result = ask(df, question, client=client, chart=chart is not None, share_values=not no_values)
+    # Everything below comes from the data or the model: printed as plain text (never as
+    # Rich markup) with control characters removed.
     if result.plan.explanation:
-        console.print(f"[bold]{result.plan.explanation}[/bold]", highlight=False, soft_wrap=True)
-    console.print("[dim]plan:[/dim]\n" + plan_to_text(result.plan), highlight=False, soft_wrap=True)
+        console.print(Text(safe_text(result.plan.explanation), style="bold"), soft_wrap=True)
+    console.print(Text("plan:", style="dim"))
+    console.print(Text(safe_text(plan_to_text(result.plan), keep_newlines=True)), soft_wrap=True)
     table = Table(show_header=True, header_style="bold")
     shown = result.table.head(max_rows)
     for c in shown.columns:
-        table.add_column(str(c))
+        table.add_column(Text(safe_text(str(c), max_chars=80)))
     for row in shown.itertuples(index=False):
-        table.add_row(*[f"{v:.6g}" if isinstance(v, float) else str(v) for v in row])
+        table.add_row(
+            *[
+                Text(safe_text(f"{v:.6g}" if isinstance(v, float) else str(v), max_chars=200))
+                for v in row
+            ]
+        )
     console.print(table)
     if len(result.table) > max_rows:
-        console.print(f"[dim]{len(result.table) - max_rows} more rows[/dim]")
+        console.print(Text(f"{len(result.table) - max_rows} more rows", style="dim"))
     for note in result.notes:
-        console.print(f"[dim]note: {note}[/dim]", highlight=False, soft_wrap=True)
+        console.print(Text(f"note: {safe_text(note)}", style="dim"), soft_wrap=True)
     if out is not None:
         write_table(result.table, out)
-        console.print(f"wrote {out}")
+        console.print(Text(f"wrote {out}"))
     if chart is not None:
         if result.chart_png is None:
             err_console.print("the plan has no chart; nothing saved to --chart", highlight=False)
         else:
             result.save_chart(chart)
-            console.print(f"wrote {chart}")
+            console.print(Text(f"wrote {chart}"))
+
+
+_CONTROL = dict.fromkeys(
+    [c for c in range(32) if c not in (9, 10)] + [127] + list(range(0x80, 0xA0)), None
+)
+
+
+def safe_text(value: str, *, keep_newlines: bool = False, max_chars: int | None = None) -> str:
+    r"""``value`` without control characters (escape sequences, bells, carriage returns),
+    newlines and tabs as spaces unless ``keep_newlines``, cut at ``max_chars``.
+
+    Examples
+    --------
+    >>> safe_text("ok\x1b[31mred\x07 [bold]x[/]\nnext")
+    'ok[31mred [bold]x[/] next'
+    """
+    text = str(value).translate(_CONTROL)
+    if not keep_newlines:
+        text = text.replace("\n", " ").replace("\t", " ")
+    if max_chars is not None and len(text) > max_chars:
+        text = text[: max_chars - 1] + "\u2026"
+    return text
 
 
 # ---------------------------------------------------------------------- llm classify
@@ -365,10 +547,26 @@ def ask_command(
 def classify_command(
     data: Annotated[Path, typer.Argument(help="Table file with a text column.")],
     column: Column,
-    labels: Annotated[
-        str, typer.Option("--labels", "-l", help="Comma-separated class names, e.g. ham,spam.")
-    ],
     out: Out,
+    labels: Annotated[
+        str | None,
+        typer.Option("--labels", "-l", help="Comma-separated class names, e.g. ham,spam."),
+    ] = None,
+    label: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--label",
+            help="One class per option, commas allowed: --label 'Sci, Tech: science and "
+            "technology news' (repeat for every class; text after ':' describes it).",
+        ),
+    ] = None,
+    labels_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--labels-file",
+            help="Classes from a file: one 'name: description' per line, or JSON/YAML.",
+        ),
+    ] = None,
     instructions: Annotated[
         str | None,
         typer.Option("--instructions", help='What to decide, e.g. "Is this SMS spam?"'),
@@ -384,14 +582,26 @@ def classify_command(
     *,
     llm: _LLMOptions,
 ) -> None:
-    """Classify each text into one of --labels (or all that apply with --multi)."""
+    """Classify each text into one of the classes (or all that apply with --multi)."""
+    from labelwise.embed.zeroshot import label_descriptions
     from labelwise.llm import ClassifyTask, MultiLabelTask
 
-    names = _names(labels)
+    if labels is not None:
+        names = _names(labels)
+        descriptions: dict[str, str] = {}
+    else:
+        classes = label_descriptions(None, label, labels_file)
+        names = list(classes)
+        descriptions = {n: "; ".join(d) for n, d in classes.items() if d != [n]}
     task = (
         MultiLabelTask(names, instructions=instructions, max_chars=max_chars)
         if multi
-        else ClassifyTask(names, instructions=instructions, max_chars=max_chars)
+        else ClassifyTask(
+            names,
+            instructions=instructions,
+            descriptions=descriptions or None,
+            max_chars=max_chars,
+        )
     )
     _label(task, data, column, llm, confidence, name=name, out=out, report=report, matrix=matrix)
 
@@ -456,10 +666,13 @@ def extract_command(
     from labelwise.llm import EntityTask
 
     task = EntityTask(_names(types), max_chars=max_chars)
-    run = _label(task, data, column, llm, name=name, out=out, report=report)
-    if spans is not None:
-        write_table(run.spans(), spans)
-        console.print(f"wrote {spans}")
+
+    def write_spans(run: Any) -> None:
+        if spans is not None:
+            write_table(run.spans(), spans)
+            console.print(f"wrote {spans}", markup=False)
+
+    _label(task, data, column, llm, name=name, out=out, report=report, after=write_spans)
 
 
 @llm_app.command("sentiment")

@@ -27,7 +27,16 @@ from labelwise.labeling.space import LabelSpace
 from labelwise.labeling.votes import register_labeler
 from labelwise.text.scoring import ScoringLabeler
 
-__all__ = ["ZeroShotLabeler", "cosine_scores", "parse_label_descriptions"]
+__all__ = [
+    "ZeroShotLabeler",
+    "choose_abstain_threshold",
+    "compare_with_majority",
+    "cosine_scores",
+    "label_descriptions",
+    "load_label_descriptions",
+    "parse_label_descriptions",
+    "parse_label_option",
+]
 
 
 def parse_label_descriptions(spec: str) -> dict[str, list[str]]:
@@ -72,6 +81,181 @@ def parse_label_descriptions(spec: str) -> dict[str, list[str]]:
             "'spam:promotional offer,ham:personal message'"
         )
     return out
+
+
+def parse_label_option(value: str) -> tuple[str, list[str]]:
+    """One class from one ``--label`` option: ``"name"`` or ``"name: desc | desc"``.
+
+    Commas are part of the name or description (unlike in ``--labels a,b``); a ``:`` starts
+    the descriptions, so write a name holding ``:`` in a labels file as JSON or YAML.
+
+    Examples
+    --------
+    >>> parse_label_option("Sci, Tech: science and technology news | gadgets")
+    ('Sci, Tech', ['science and technology news', 'gadgets'])
+    >>> parse_label_option("World")
+    ('World', ['World'])
+    """
+    name, sep, desc = value.partition(":")
+    name = name.strip()
+    if not name:
+        raise LabelwiseError(f"--label {value!r} has no class name before ':'")
+    descs = [d.strip() for d in desc.split("|") if d.strip()] if sep else [name]
+    if not descs:
+        raise LabelwiseError(f"--label {value!r} has an empty description after ':'")
+    return name, descs
+
+
+def load_label_descriptions(path: Any) -> dict[str, list[str]]:
+    r"""Classes from a labels file: ``.json``/``.yaml`` mapping ``{name: description or
+    [descriptions]}`` (or a list of names), else one class per line as ``name`` or
+    ``name: desc | desc`` (blank lines and ``#`` comments skipped).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "labels.txt"
+    >>> _ = p.write_text("# AG News\nWorld\nSci, Tech: science | technology\n")
+    >>> load_label_descriptions(p)
+    {'World': ['World'], 'Sci, Tech': ['science', 'technology']}
+    """
+    import json
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.is_file():
+        raise LabelwiseError(f"labels file {str(p)!r} does not exist; check the path")
+    text = p.read_text(encoding="utf-8-sig")
+    data: Any = None
+    if p.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise LabelwiseError(f"labels file {str(p)!r} is not valid JSON: {exc}") from None
+    elif p.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise LabelwiseError(f"labels file {str(p)!r} is not valid YAML: {exc}") from None
+    out: dict[str, list[str]] = {}
+    if data is not None:
+        items = data.items() if isinstance(data, dict) else ((str(n), None) for n in data)
+        for name, desc in items:
+            descs = [str(name)] if desc is None else (
+                [str(d) for d in desc] if isinstance(desc, list) else [str(desc)]
+            )  # fmt: skip
+            out[str(name)] = descs
+    else:
+        for line in text.splitlines():
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            name, descs = parse_label_option(line)
+            if name in out:
+                raise LabelwiseError(f"class {name!r} appears twice in {str(p)!r}")
+            out[name] = descs
+    if len(out) < 2:
+        raise LabelwiseError(f"labels file {str(p)!r} names {len(out)} classes; give at least 2")
+    return out
+
+
+def label_descriptions(
+    labels: str | None = None, label: Sequence[str] | None = None, labels_file: Any = None
+) -> dict[str, list[str]]:
+    """Classes from whichever of ``--labels`` (comma list), repeated ``--label`` and
+    ``--labels-file`` was given (exactly one)."""
+    given = [x for x in (labels, label or None, labels_file) if x]
+    if len(given) != 1:
+        raise LabelwiseError(
+            "give the classes once: --labels 'a,b' (names without commas), repeated --label "
+            "'name: description', or --labels-file FILE"
+        )
+    if labels:
+        return parse_label_descriptions(labels)
+    if labels_file:
+        return load_label_descriptions(labels_file)
+    out: dict[str, list[str]] = {}
+    for value in label or []:
+        name, descs = parse_label_option(value)
+        if name in out:
+            raise LabelwiseError(f"class {name!r} is given twice with --label")
+        out[name] = descs
+    return out
+
+
+def compare_with_majority(votes: Any, gold: Any, label_names: Sequence[str]) -> dict[str, Any]:
+    """A labeler's accuracy on the gold-labeled items next to the majority-class baseline.
+
+    ``votes`` are class indices (``-1`` abstains), ``gold`` class names (missing where
+    unknown). Accuracy counts an abstain as wrong; ``accuracy_voted`` is over the items the
+    labeler voted on. ``better_than_majority`` is False when always answering the most
+    common gold class would be at least as accurate.
+
+    Examples
+    --------
+    >>> r = compare_with_majority([0, 0, 1, -1], ["ham", "ham", "ham", "spam"], ["ham", "spam"])
+    >>> r["majority_class"], r["majority_accuracy"], r["accuracy"], r["better_than_majority"]
+    ('ham', 0.75, 0.5, False)
+    """
+    import pandas as pd
+
+    v = np.asarray(votes, dtype=np.int64)
+    g = pd.Series(list(gold), dtype=object)
+    known = g.notna().to_numpy() & (g.astype(str).str.strip() != "").to_numpy()
+    names = [str(n) for n in label_names]
+    if not known.any():
+        return {"n_gold": 0}
+    gold_names = g[known].astype(str).to_numpy()
+    counts = pd.Series(gold_names).value_counts()
+    majority = str(counts.index[0])
+    majority_acc = float(counts.iloc[0] / len(gold_names))
+    pred = np.array([names[i] if 0 <= i < len(names) else None for i in v[known]], dtype=object)
+    correct = pred == gold_names
+    voted = v[known] >= 0
+    acc = float(correct.mean())
+    return {
+        "n_gold": int(known.sum()),
+        "majority_class": majority,
+        "majority_accuracy": round(majority_acc, 4),
+        "accuracy": round(acc, 4),
+        "accuracy_voted": round(float(correct[voted].mean()), 4) if voted.any() else float("nan"),
+        "coverage": round(float(voted.mean()), 4),
+        "better_than_majority": bool(acc > majority_acc),
+    }
+
+
+def choose_abstain_threshold(
+    confidence: Any, votes: Any, gold: Any, label_names: Sequence[str], *, target: float
+) -> float | None:
+    """The lowest confidence threshold at which the votes kept on gold items reach
+    ``target`` accuracy (e.g. the majority baseline); None when no threshold does.
+
+    Examples
+    --------
+    >>> choose_abstain_threshold([0.9, 0.8, 0.6, 0.55], [1, 1, 0, 1],
+    ...                          ["spam", "spam", "spam", "ham"], ["ham", "spam"], target=0.9)
+    0.8
+    """
+    import pandas as pd
+
+    conf = np.asarray(confidence, dtype=float)
+    v = np.asarray(votes, dtype=np.int64)
+    g = pd.Series(list(gold), dtype=object)
+    known = (g.notna().to_numpy()) & (v >= 0) & np.isfinite(conf)
+    if not known.any():
+        return None
+    names = [str(n) for n in label_names]
+    correct = np.array(
+        [names[i] == str(x) for i, x in zip(v[known], g[known], strict=True)], dtype=bool
+    )
+    c = conf[known]
+    for t in np.unique(c):
+        keep = c >= t
+        if keep.sum() >= 2 and correct[keep].mean() >= target:
+            return float(t)
+    return None
 
 
 def cosine_scores(text_vectors: np.ndarray, class_vectors: Sequence[np.ndarray]) -> np.ndarray:

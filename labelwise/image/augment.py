@@ -206,14 +206,25 @@ def augment_image(
 class AugmentResult:
     """What :func:`augment_images` wrote.
 
-    ``manifest`` has columns ``path, label, source, augmented`` for every written image
-    (originals included when copied); ``annotations`` the boxes of the written images (when
-    boxes were given); ``failures`` ``(item_id, message)`` for images that were skipped.
+    ``manifest`` has columns ``path, label, source, augmented, boxes_in, boxes_out,
+    boxes_dropped`` for every written image (originals included when copied);
+    ``annotations`` the boxes of the written images (when boxes were given); ``failures``
+    ``(item_id, message)`` for images that were skipped; ``warnings`` ``(item_id, message)``
+    for images written with a caveat (no annotation found, boxes dropped because less than
+    ``min_visibility`` of them stayed in the frame).
     """
 
     manifest: Any
     annotations: Any = None
     failures: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def n_boxes_dropped(self) -> int:
+        """Boxes lost by the transforms (out of frame, or below ``min_visibility``)."""
+        if "boxes_dropped" not in self.manifest:
+            return 0
+        return int(self.manifest["boxes_dropped"].sum())
 
 
 def augment_images(
@@ -249,6 +260,10 @@ def augment_images(
         Also copy each original, so ``out_dir`` holds the whole enlarged set.
     seed : int
         Same seed, same outputs.
+    min_visibility : float
+        A transformed box keeps its label only when at least this share of its area stays
+        in the frame; dropped boxes are counted per image (``boxes_dropped``) and reported
+        in ``warnings``.
     """
     import pandas as pd
     from PIL import Image
@@ -278,6 +293,7 @@ def augment_images(
     rows: list[dict[str, Any]] = []
     ann_out: list[Any] = []
     failures: list[tuple[str, str]] = []
+    warns: list[tuple[str, str]] = []
     ids, labels = col.item_ids, col.labels
     for i, img, err in col.iter_images(desc="augmenting", progress=progress):
         item = ids[i]
@@ -288,7 +304,7 @@ def augment_images(
         stem = rel.stem
         ann = by_stem.get(stem)
         if with_boxes and ann is None:
-            failures.append((item, "no annotation for this image; augmented without boxes"))
+            warns.append((item, "no annotation for this image; augmented without boxes"))
         boxes, box_labels = item_boxes(ann)[:2] if ann is not None else (np.zeros((0, 4)), [])
         suffix = (
             rel.suffix.lower()
@@ -321,6 +337,9 @@ def augment_images(
                         "label": labels[i],
                         "source": item,
                         "augmented": is_aug,
+                        "boxes_in": len(boxes),
+                        "boxes_out": len(bxs),
+                        "boxes_dropped": len(boxes) - len(bxs),
                     }
                 )
                 if with_boxes:
@@ -328,13 +347,34 @@ def augment_images(
                     ann_out.append(
                         box_item(relpath.as_posix(), int(w), int(h), bxs, [str(b) for b in blabs])
                     )
+            dropped = sum(len(boxes) - len(o[2]) for o in outputs)
+            if with_boxes and dropped:
+                warns.append(
+                    (
+                        item,
+                        f"{dropped} of {len(boxes) * n_per_image} boxes dropped in its "
+                        f"{n_per_image} augmented copies (less than min_visibility="
+                        f"{min_visibility} of the box stayed in the frame)",
+                    )
+                )
         except Exception as exc:
             failures.append((item, f"{type(exc).__name__}: {exc}"))
     out.mkdir(parents=True, exist_ok=True)
-    manifest = pd.DataFrame(rows, columns=["path", "label", "source", "augmented"])
+    manifest = pd.DataFrame(
+        rows,
+        columns=[
+            "path",
+            "label",
+            "source",
+            "augmented",
+            "boxes_in",
+            "boxes_out",
+            "boxes_dropped",
+        ],
+    )
     manifest.to_csv(out / "manifest.csv", index=False)
     result_ann = None
     if with_boxes:
         result_ann = ItemSet(ann_out, annotations.config)
         write_annotations(result_ann, "yolo", out / "labels")
-    return AugmentResult(manifest, result_ann, failures)
+    return AugmentResult(manifest, result_ann, failures, warns)

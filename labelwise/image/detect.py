@@ -54,6 +54,7 @@ __all__ = [
     "detector_labeling_function",
     "draw_detections",
     "load_detector",
+    "resolve_yolo_layout",
 ]
 
 #: Short names for OpenCV's bundled Haar cascade files.
@@ -383,6 +384,130 @@ def decode_yolo_output(
     return boxes, scores[keep], class_ids[keep].astype(np.int64)
 
 
+def _anchor_counts(width: int, height: int) -> tuple[int, int]:
+    """Candidate rows of a raw YOLOv8 (anchor-free, strides 8/16/32) and YOLOv5 (3 anchors
+    per cell) output for an input of ``width x height``."""
+    v8 = sum((width // s) * (height // s) for s in (8, 16, 32))
+    return v8, 3 * v8
+
+
+def resolve_yolo_layout(
+    shape: Sequence[int],
+    *,
+    n_classes: int | None,
+    input_size: tuple[int, int],
+    n_outputs: int = 1,
+) -> tuple[str, int]:
+    """Decide how to read a YOLO-style ONNX output of ``shape``; refuse what is unreadable.
+
+    Returns ``(layout, n_classes)`` with layout ``"v5"`` (``(N, 5 + C)``: cx, cy, w, h,
+    objectness, class scores), ``"v8"`` (``(4 + C, N)``: cx, cy, w, h, class scores) or
+    ``"nms"`` (an end-to-end export already through NMS: ``(N, 6)`` rows of x1, y1, x2, y2,
+    score, class).
+
+    Raises
+    ------
+    DataError
+        Several outputs (TensorRT-style ``num_dets, boxes, scores, classes``), a shape that
+        fits no layout, or a class count that disagrees with the names file.
+
+    Examples
+    --------
+    >>> resolve_yolo_layout((1, 84, 8400), n_classes=None, input_size=(640, 640))
+    ('v8', 80)
+    >>> resolve_yolo_layout((1, 25200, 85), n_classes=80, input_size=(640, 640))
+    ('v5', 80)
+    >>> resolve_yolo_layout((1, 300, 6), n_classes=80, input_size=(640, 640))
+    ('nms', 80)
+    """
+    dims = [int(d) for d in shape]
+    while len(dims) > 2 and dims[0] == 1:
+        dims = dims[1:]
+    shown = tuple(int(d) for d in shape)
+    if n_outputs > 1:
+        raise DataError(
+            f"the ONNX model has {n_outputs} outputs (first {shown}); labelwise reads one YOLO "
+            "output tensor: a raw (1, 4+C, N) / (1, N, 5+C) head or an end-to-end "
+            "(1, N, 6) [x1, y1, x2, y2, score, class] export. Re-export with one output "
+            "(e.g. ultralytics `format=onnx` without TensorRT NMS plugins)"
+        )
+    if len(dims) != 2:
+        raise DataError(
+            f"YOLO output of shape {shown} is not (1, 4+C, N), (1, N, 5+C) or (1, N, 6)"
+        )
+    rows, cols = dims
+    v8_n, v5_n = _anchor_counts(*input_size)
+    c = n_classes
+
+    def check(found: int, layout: str) -> tuple[str, int]:
+        if found < 1:
+            raise DataError(f"YOLO output of shape {shown} leaves no class scores")
+        if c is not None and found != c:
+            raise DataError(
+                f"the model's output {shown} ({layout} layout) has {found} classes but the "
+                f"class names list {c}; give the names file that belongs to this model"
+            )
+        return layout, found
+
+    # Raw heads whose candidate count matches the input size are unambiguous.
+    if cols == v8_n and rows > 4:
+        return check(rows - 4, "v8")
+    if rows == v8_n and cols > 4 and (c is None or cols == 4 + c):
+        return check(cols - 4, "v8-rows")
+    if rows == v5_n and cols > 5:
+        return check(cols - 5, "v5")
+    # End-to-end exports: a few hundred rows of x1, y1, x2, y2, score, class (an (N, 6)
+    # output with another N than a raw head's is read as one, even for one class).
+    if rows not in (v8_n, v5_n):
+        if cols == 6:
+            return "nms", c if c is not None else 0
+        if cols == 7 and (c is None or cols != 5 + c):
+            raise DataError(
+                f"YOLO output {shown} looks like an end-to-end export with a batch-index "
+                "column (7 values per row); re-export with one image per batch"
+            )
+    # Other candidate counts (custom strides or input sizes): trust the class names.
+    if c is not None:
+        if rows == 4 + c and cols != 5 + c:
+            return "v8", c
+        if cols == 5 + c:
+            return "v5", c
+        if cols == 4 + c:
+            return "v8-rows", c
+        raise DataError(
+            f"YOLO output of shape {shown} fits no layout for {c} classes: expected "
+            f"(1, {4 + c}, N), (1, N, {5 + c}) or an end-to-end (1, N, 6); check the names "
+            f"file and --input-size ({input_size[0]}x{input_size[1]} expects N = {v8_n} "
+            f"for YOLOv8 or {v5_n} for YOLOv5)"
+        )
+    raise DataError(
+        f"cannot tell the layout of YOLO output {shown} for input {input_size[0]}x"
+        f"{input_size[1]} (YOLOv8 would have N = {v8_n}, YOLOv5 N = {v5_n}); pass the class "
+        "names file (--names) so the class count is known, or the right --input-size"
+    )
+
+
+def _onnx_input_size(path: Path) -> tuple[int, int] | None:
+    """The static (width, height) of an ONNX model's image input, if it declares one."""
+    try:
+        import onnx
+    except ImportError:  # pragma: no cover - onnx is in the image extra
+        return None
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception:
+        return None
+    inits = {i.name for i in model.graph.initializer}
+    for inp in model.graph.input:
+        if inp.name in inits:
+            continue
+        dims = inp.type.tensor_type.shape.dim
+        if len(dims) == 4 and dims[2].dim_value > 0 and dims[3].dim_value > 0:
+            return int(dims[3].dim_value), int(dims[2].dim_value)
+        return None
+    return None
+
+
 class DNNDetector(Detector):
     """A YOLO-style detector run by OpenCV DNN: ONNX exports or Darknet cfg + weights.
 
@@ -447,6 +572,37 @@ class DNNDetector(Detector):
         self.layout = layout
         self.darknet = config is not None
         self.name = name or mp.stem
+        self.notes: list[str] = []
+        if mp.suffix.lower() == ".onnx" and not self.darknet:
+            declared = _onnx_input_size(mp)
+            if declared is not None and declared != self.input_size:
+                self.notes.append(
+                    f"the model declares a {declared[0]}x{declared[1]} input; using it instead "
+                    f"of {self.input_size[0]}x{self.input_size[1]}"
+                )
+                self.input_size = declared
+            if layout == "auto":
+                self._check_layout()
+
+    def _check_layout(self) -> None:
+        """Run the network once on a blank image and settle (or refuse) its output layout."""
+        blank = np.full((self.input_size[1], self.input_size[0], 3), 114, np.uint8)
+        names = self._net.getUnconnectedOutLayersNames()
+        try:
+            out, _, _ = self.raw_output(blank)
+        except Exception as exc:
+            raise DataError(
+                f"the ONNX model {self.name!r} does not run on a {self.input_size[0]}x"
+                f"{self.input_size[1]} image ({type(exc).__name__}: {exc}); check --input-size"
+            ) from None
+        self.layout, n = resolve_yolo_layout(
+            out.shape,
+            n_classes=len(self.classes) or None,
+            input_size=self.input_size,
+            n_outputs=len(names),
+        )
+        if not self.classes and n:
+            self.classes = [str(i) for i in range(n)]
 
     def raw_output(self, image: np.ndarray) -> tuple[np.ndarray, float, tuple[int, int]]:
         """Network output for one image, with the letterbox scale and padding."""
@@ -459,7 +615,7 @@ class DNNDetector(Detector):
         self._net.setInput(blob)
         names = self._net.getUnconnectedOutLayersNames()
         outs = self._net.forward(names)
-        if isinstance(outs, (list, tuple)) and len(outs) > 1:
+        if isinstance(outs, (list, tuple)) and len(outs) > 1 and self.darknet:
             flat = [np.asarray(o).reshape(-1, np.asarray(o).shape[-1]) for o in outs]
             out = np.concatenate(flat, axis=0)
         else:
@@ -469,6 +625,8 @@ class DNNDetector(Detector):
     def detect(self, image: np.ndarray) -> list[Detection]:
         rgb = _rgb(image)
         out, scale, (left, top) = self.raw_output(rgb)
+        if self.layout == "nms":
+            return self._detect_nms(out, scale, left, top, rgb.shape[1::-1])
         n_cls = len(self.classes) or None
         boxes, scores, cls = decode_yolo_output(
             out,
@@ -484,6 +642,22 @@ class DNNDetector(Detector):
         boxes = boxes - np.array([left, top, left, top], dtype=np.float64)
         classes = self.classes or [str(i) for i in range(int(cls.max()) + 1)]
         return _finish(boxes, scores, cls, classes, scale, rgb.shape[1::-1], self.nms_threshold)
+
+    def _detect_nms(
+        self, out: np.ndarray, scale: float, left: int, top: int, size: tuple[int, int]
+    ) -> list[Detection]:
+        """An end-to-end export: rows of x1, y1, x2, y2, score, class (already after NMS)."""
+        arr = np.asarray(out, dtype=np.float64).reshape(-1, 6)
+        arr = arr[arr[:, 4] >= self.conf_threshold]
+        if len(arr) == 0:
+            return []
+        boxes = arr[:, :4]
+        if float(np.abs(boxes).max()) <= 1.5:
+            boxes = boxes * np.array([*self.input_size, *self.input_size], dtype=np.float64)
+        boxes = boxes - np.array([left, top, left, top], dtype=np.float64)
+        cls = arr[:, 5].round().astype(np.int64)
+        classes = self.classes or [str(i) for i in range(int(cls.max()) + 1)]
+        return _finish(boxes, arr[:, 4], cls, classes, scale, size, None)
 
 
 class UltralyticsDetector(Detector):

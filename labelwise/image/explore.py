@@ -21,6 +21,8 @@ from labelwise.errors import DataError, require
 
 __all__ = [
     "OUTLIER_METRICS",
+    "SPLIT_NAMES",
+    "cross_split_duplicates",
     "difference_hash",
     "explore_images",
     "find_duplicates",
@@ -29,6 +31,18 @@ __all__ = [
     "image_statistics",
     "perceptual_hash",
 ]
+
+#: Folder names (any path part of an item id) that mark a dataset split.
+SPLIT_NAMES = {
+    "train": "train",
+    "training": "train",
+    "test": "test",
+    "testing": "test",
+    "val": "val",
+    "valid": "val",
+    "validation": "val",
+    "dev": "val",
+}
 
 #: Metrics :func:`find_outliers` checks by default.
 OUTLIER_METRICS = ("brightness", "contrast", "colorfulness", "r_mean", "g_mean", "b_mean")
@@ -203,29 +217,45 @@ def find_outliers(
 
     Returns
     -------
-    DataFrame with columns ``item_id, metric, value, low, high, score, rule``.
+    DataFrame with columns ``item_id, metric, value, low, high, score, rule``;
+    ``frame.attrs["skipped"]`` maps each metric that was not checked to the reason, and
+    ``frame.attrs["checked"]`` lists the metrics that were.
     """
     import pandas as pd
 
     cols = ["item_id", "metric", "value", "low", "high", "score", "rule"]
     rows = []
-    if len(stats) >= min_images:
+    skipped: dict[str, str] = {}
+    checked: list[str] = []
+    for m in metrics:
+        if m not in stats.columns:
+            raise DataError(f"unknown metric {m!r}; stats has {list(stats.columns)}")
+    if len(stats) < min_images:
+        skipped = {
+            m: f"only {len(stats)} images; the check needs at least {min_images}" for m in metrics
+        }
+    else:
         for m in metrics:
-            if m not in stats.columns:
-                raise DataError(f"unknown metric {m!r}; stats has {list(stats.columns)}")
             x = stats[m].to_numpy(dtype=float)
             ok = np.isfinite(x)
             if ok.sum() < min_images:
+                skipped[m] = f"only {int(ok.sum())} images have a value"
                 continue
             q1, q3 = (float(v) for v in np.percentile(x[ok], [25, 75]))
             iqr = q3 - q1
             if iqr <= 1e-9:
+                skipped[m] = "no spread (the middle half of the images have the same value)"
                 continue
             low, high = q1 - k * iqr, q3 + k * iqr
             beyond = np.where(x < low, (low - x) / iqr, np.where(x > high, (x - high) / iqr, 0.0))
             hits = np.nonzero(ok & (beyond > 0))[0]
             if len(hits) > max_share * ok.sum():
+                skipped[m] = (
+                    f"{len(hits)} of {int(ok.sum())} images lie beyond the fences (more than "
+                    f"{max_share:.0%}): a second group, not a few odd images"
+                )
                 continue
+            checked.append(m)
             for i in hits:
                 rows.append(
                     {
@@ -240,7 +270,45 @@ def find_outliers(
                     }
                 )
     out = pd.DataFrame(rows, columns=cols)
-    return out.sort_values("score", ascending=False, ignore_index=True)
+    out = out.sort_values("score", ascending=False, ignore_index=True)
+    out.attrs["skipped"] = skipped
+    out.attrs["checked"] = checked
+    return out
+
+
+def cross_split_duplicates(dups: Any, splits: Any = None) -> Any:
+    """The duplicate pairs (from :func:`find_duplicates`) whose images are in different
+    dataset splits: a test image that (nearly) repeats a training image inflates scores.
+
+    ``splits`` maps item ids to split names; by default the split is read from the item's
+    path (a part named train, test, val, valid, validation or dev).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> dups = pd.DataFrame({"a": ["train/cat/1.jpg", "train/a.jpg"],
+    ...                      "b": ["test/cat/9.jpg", "train/b.jpg"],
+    ...                      "kind": ["near", "exact"], "distance": [3, 0]})
+    >>> cross_split_duplicates(dups)[["a", "b", "split_a", "split_b"]].values.tolist()
+    [['train/cat/1.jpg', 'test/cat/9.jpg', 'train', 'test']]
+    """
+    from pathlib import PurePosixPath
+
+    def split_of(item: Any) -> str | None:
+        if splits is not None:
+            value = splits.get(item)
+            return None if value is None else str(value)
+        for part in PurePosixPath(str(item).replace("\\", "/")).parts[:-1]:
+            name = SPLIT_NAMES.get(part.lower())
+            if name is not None:
+                return name
+        return None
+
+    out = dups.copy()
+    out["split_a"] = [split_of(a) for a in out["a"]]
+    out["split_b"] = [split_of(b) for b in out["b"]]
+    mask = out["split_a"].notna() & out["split_b"].notna() & (out["split_a"] != out["split_b"])
+    return out[mask].reset_index(drop=True)
 
 
 def _popcount64(x: np.ndarray) -> np.ndarray:
@@ -341,6 +409,7 @@ def explore_images(
     from labelwise.reports import Report
 
     col = source if isinstance(source, ImageCollection) else load_images(source, progress=progress)
+    findings: dict[str, str] = {}
     stats, hist, thumbs = image_statistics(col, progress=progress)
     where = str(col.root) if col.root is not None else f"{len(col)} files"
     rep = Report(title, subtitle=f"{where}: {len(col)} images")
@@ -461,10 +530,30 @@ def explore_images(
                 if i in thumbs
             ]
         )
-    else:
+    elif outliers.attrs.get("checked"):
         s.text(
             f"No image lies beyond Q1 - {outlier_k:g} IQR or Q3 + {outlier_k:g} IQR on "
-            f"{', '.join(OUTLIER_METRICS)}."
+            f"{', '.join(outliers.attrs['checked'])}."
+        )
+    skipped = outliers.attrs.get("skipped") or {}
+    if skipped:
+        s.alerts(
+            [
+                ("warning", f"outlier check skipped on {metric}: {why}")
+                for metric, why in skipped.items()
+            ]
+        )
+    checked = outliers.attrs.get("checked") or []
+    if len(outliers):
+        findings["outliers"] = f"{outliers['item_id'].nunique()} image(s)"
+    elif checked:
+        findings["outliers"] = "none found on " + ", ".join(checked)
+    else:
+        reasons = sorted(set(skipped.values()))
+        findings["outliers"] = "skipped (" + "; ".join(reasons) + ")"
+    if skipped and checked:
+        findings["outliers"] += "; skipped on " + ", ".join(
+            f"{m} ({why})" for m, why in skipped.items()
         )
 
     # Duplicates
@@ -482,6 +571,22 @@ def explore_images(
             if a in thumbs and b in thumbs:
                 grid += [(thumbs[a], f"{a}"), (thumbs[b], f"{b} ({kind}, {d})")]
         s.image_grid(grid)
+        leaks = cross_split_duplicates(dups)
+        if len(leaks):
+            s.alerts(
+                [
+                    (
+                        "warning",
+                        f"{len(leaks)} duplicate pairs cross dataset splits (e.g. train and "
+                        "test): test scores will be inflated; remove one image of each pair",
+                    )
+                ]
+            )
+            s.table(leaks, index=False, max_rows=100)
+            findings["cross-split duplicates"] = "; ".join(
+                f"{a} ~ {b}" for a, b in leaks[["a", "b"]].head(10).itertuples(index=False)
+            ) + (f" and {len(leaks) - 10} more" if len(leaks) > 10 else "")
+            findings["n_cross_split"] = str(len(leaks))
     else:
         s.text("No exact or near duplicates found.")
 
@@ -497,6 +602,8 @@ def explore_images(
     if col.issues:
         s = rep.section("Load issues")
         s.table(col.issues_frame(), index=False, max_rows=200)
+    #: What the checks found, in words (the CLI prints it).
+    rep.findings = findings  # type: ignore[attr-defined]
     if out is not None:
         rep.save(out)
     return rep

@@ -29,6 +29,7 @@ __all__ = [
     "LoadIssue",
     "inspect_image",
     "load_images",
+    "pixel_limit",
     "read_image",
 ]
 
@@ -73,8 +74,74 @@ class LoadIssue(Fault):
         return (LoadIssue, (self.item, self.severity, self.message, self.error))
 
 
+@contextlib.contextmanager
+def pixel_limit(max_pixels: int | None) -> Iterator[None]:
+    """Raise (or with ``0``, lift) Pillow's decompression-bomb limit inside the block.
+
+    Pillow refuses images above ``Image.MAX_IMAGE_PIXELS`` (about 179 million pixels by
+    default); labelwise reports such a file as a per-file error naming this override.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> before = Image.MAX_IMAGE_PIXELS
+    >>> with pixel_limit(1000):
+    ...     Image.MAX_IMAGE_PIXELS
+    1000
+    >>> Image.MAX_IMAGE_PIXELS == before
+    True
+    """
+    from PIL import Image
+
+    if max_pixels is None:
+        yield
+        return
+    before = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None if max_pixels <= 0 else int(max_pixels)
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
+def _bomb_error(path: Path, exc: BaseException) -> ImageReadError:
+    from PIL import Image
+
+    limit = Image.MAX_IMAGE_PIXELS
+    return ImageReadError(
+        f"image {path.name!r} is larger than the decompression-bomb limit of {limit:,} pixels "
+        f"({exc}); if you trust the file, raise the limit with --max-pixels N "
+        "(max_pixels= in Python; 0 lifts it)"
+    )
+
+
+def _truncation_warning(path: Path, fmt: str | None) -> str | None:
+    """A warning when a decodable file lacks its end marker (JPEG EOI, PNG IEND)."""
+    try:
+        with path.open("rb") as fh:
+            # The end marker may be followed by a trailer (camera metadata): look back far.
+            fh.seek(max(0, path.stat().st_size - 1_048_576))
+            tail = fh.read()
+    except OSError:
+        return None
+    fmt = (fmt or "").upper()
+    if fmt in ("JPEG", "MPO") and b"\xff\xd9" not in tail:
+        return (
+            "the JPEG file is truncated (no end-of-image marker); it decoded, but the bottom "
+            "of the image may be grey or missing: re-download or re-export it"
+        )
+    if fmt == "PNG" and b"IEND" not in tail[-64:]:
+        return (
+            "the PNG file is truncated (no IEND chunk); it decoded, but data may be missing: "
+            "re-download or re-export it"
+        )
+    return None
+
+
 def _open_checked(path: Path, *, decode: bool = True) -> Any:
     """Open with PIL, decode fully, apply EXIF orientation; raise ImageReadError if unusable."""
+    import warnings
+
     from PIL import Image, ImageOps, UnidentifiedImageError
 
     if not path.exists():
@@ -87,7 +154,12 @@ def _open_checked(path: Path, *, decode: bool = True) -> Any:
             f"image {path.name!r} is an empty file (0 bytes); re-export or delete it"
         )
     try:
-        im = Image.open(path)
+        with warnings.catch_warnings():
+            # Above the limit (but below twice it) Pillow only warns: treat it as the error.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            im = Image.open(path)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise _bomb_error(path, exc) from None
     except UnidentifiedImageError:
         raise ImageReadError(
             f"{path.name!r} is not a readable image ({size} bytes, unknown format); "
@@ -98,6 +170,8 @@ def _open_checked(path: Path, *, decode: bool = True) -> Any:
     if decode:
         try:
             im.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise _bomb_error(path, exc) from None
         except OSError as exc:
             msg = str(exc)
             hint = (
@@ -238,6 +312,9 @@ def inspect_image(path: str | Path) -> tuple[dict[str, Any], list[str]]:
         )
     if getattr(im, "n_frames", 1) > 1:
         warns.append(f"has {im.n_frames} frames; only the first is used")
+    truncated = _truncation_warning(p, meta["format"])
+    if truncated:
+        warns.append(truncated)
     return meta, warns
 
 
@@ -275,6 +352,8 @@ class ImageCollection:
         self.table = table.reset_index(drop=True)
         self.issues: list[LoadIssue] = list(issues)
         self.root = root
+        #: Pillow's pixel limit used when reading (None: Pillow's default).
+        self.max_pixels: int | None = None
 
     def __len__(self) -> int:
         return len(self.table)
@@ -322,7 +401,8 @@ class ImageCollection:
 
     def read(self, i: int, *, mode: str = "rgb") -> np.ndarray:
         """Pixels of the ``i``-th image (see :func:`read_image`)."""
-        return read_image(self.table["path"].iloc[i], mode=mode)
+        with pixel_limit(getattr(self, "max_pixels", None)):
+            return read_image(self.table["path"].iloc[i], mode=mode)
 
     def iter_images(
         self, *, mode: str = "rgb", desc: str = "reading images", progress: bool | None = None
@@ -349,7 +429,9 @@ class ImageCollection:
         """A collection with the selected rows (boolean mask or integer positions)."""
         idx = np.asarray(mask)
         rows = self.table[idx] if idx.dtype == bool else self.table.iloc[idx]
-        return ImageCollection(rows, self.issues, root=self.root)
+        out = ImageCollection(rows, self.issues, root=self.root)
+        out.max_pixels = self.max_pixels
+        return out
 
 
 def _scan_folder(root: Path, recursive: bool) -> list[Path]:
@@ -378,6 +460,7 @@ def load_images(
     base_dir: str | Path | None = None,
     verify: bool = True,
     progress: bool | None = None,
+    max_pixels: int | None = None,
 ) -> ImageCollection:
     """Load images from a folder, a manifest table, or a list of paths.
 
@@ -400,6 +483,9 @@ def load_images(
         are read.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
+    max_pixels : int, optional
+        Pillow's decompression-bomb limit while loading (``0`` lifts it). Files above the
+        limit are per-file errors naming this option; the rest of the folder loads.
 
     Returns
     -------
@@ -480,10 +566,11 @@ def load_images(
         entries, total=len(entries), desc="loading images", enabled=progress
     ):
         try:
-            if verify:
-                meta, warns = inspect_image(path)
-            else:
-                meta, warns = _header_only(path)
+            with pixel_limit(max_pixels):
+                if verify:
+                    meta, warns = inspect_image(path)
+                else:
+                    meta, warns = _header_only(path)
         except ImageReadError as exc:
             issues.append(LoadIssue(item_id, "error", str(exc)))
             continue
@@ -509,7 +596,9 @@ def load_images(
     if len(table) == 0:
         detail = "; ".join(str(i) for i in issues[:5])
         raise DataError(f"none of the {len(entries)} image files could be read: {detail}")
-    return ImageCollection(table, issues, root=root)
+    col = ImageCollection(table, issues, root=root)
+    col.max_pixels = max_pixels
+    return col
 
 
 def _header_only(path: Path) -> tuple[dict[str, Any], list[str]]:

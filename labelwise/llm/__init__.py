@@ -48,6 +48,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from labelwise.llm.cost import PRICES, Price, UsageTracker, price_for
     from labelwise.llm.errors import (
         BudgetExhausted,
+        CircuitOpen,
         LLMConfigError,
         LLMError,
         LLMProviderError,
@@ -65,8 +66,16 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         Usage,
         make_provider,
     )
-    from labelwise.llm.run import ItemResult, LLMRun, run_task
-    from labelwise.llm.server import ChatRequest, Delay, Drop, LocalChatServer, Reply, Status
+    from labelwise.llm.run import ItemResult, LLMRun, RunInterrupted, run_task
+    from labelwise.llm.server import (
+        ChatRequest,
+        Delay,
+        Drop,
+        LocalChatServer,
+        Malformed,
+        Reply,
+        Status,
+    )
     from labelwise.llm.tasks import (
         AspectSentimentTask,
         ClassifyTask,
@@ -116,6 +125,7 @@ _WHERE: dict[str, str] = {
     "run_task": "run",
     "LLMRun": "run",
     "ItemResult": "run",
+    "RunInterrupted": "run",
     "LLMLabeler": "labeler",
     "ConfidenceCalibrator": "confidence",
     "ThresholdChoice": "confidence",
@@ -136,11 +146,13 @@ _WHERE: dict[str, str] = {
     "Status": "server",
     "Delay": "server",
     "Drop": "server",
+    "Malformed": "server",
     # errors
     "LLMError": "errors",
     "LLMConfigError": "errors",
     "LLMProviderError": "errors",
     "BudgetExhausted": "errors",
+    "CircuitOpen": "errors",
     "RequestFailed": "errors",
     "OutputError": "errors",
     "PlanError": "errors",

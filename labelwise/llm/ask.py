@@ -40,7 +40,7 @@ import numpy as np
 
 from labelwise.errors import require
 from labelwise.llm.client import LLMClient
-from labelwise.llm.errors import OutputError, PlanError
+from labelwise.llm.errors import OutputError, PlanError, RequestFailed
 from labelwise.llm.text import parse_json_output
 
 require("pydantic", "llm")
@@ -60,6 +60,7 @@ __all__ = [
 AGGREGATIONS = ("count", "size", "sum", "mean", "median", "min", "max", "std", "var", "nunique")
 _NUMERIC_AGGS = {"sum", "mean", "median", "std", "var"}
 _MAX_BARS = 50  # bars or slices drawn at most; longer results are cut (noted in the title)
+_MAX_POINTS = 2000  # points of a line or scatter chart; longer results are thinned (noted)
 Scalar = str | int | float | bool | None
 
 
@@ -434,14 +435,23 @@ def _run_step(cur: Any, step: Any, notes: list[str], where: str) -> Any:
 
 
 def validate_plan(data: Any) -> Plan:
-    """Validate decoded JSON into a :class:`Plan` (unknown ops and fields are errors)."""
+    """Validate decoded JSON into a :class:`Plan` (unknown ops and fields are errors).
+
+    A plan with neither steps nor a chart answers nothing and is refused.
+    """
     try:
-        return Plan.model_validate(data)
+        plan = Plan.model_validate(data)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'plan'}: {e['msg']}" for e in exc.errors()[:6]
         )
         raise PlanError(f"the plan does not follow the operation language ({problems})") from None
+    if not plan.steps and plan.chart is None:
+        raise PlanError(
+            "the plan is empty (no steps and no chart), so it answers nothing; give at least "
+            "one step (select, filter, group_by, ...) that answers the question"
+        )
+    return plan
 
 
 def plan_to_text(plan: Plan) -> str:
@@ -457,8 +467,15 @@ def plan_to_text(plan: Plan) -> str:
 
 
 # ---------------------------------------------------------------------- charts
-def render_chart(table: Any, chart: Chart, *, dpi: int = 100) -> bytes:
-    """Render ``chart`` of a result ``table`` to PNG bytes (matplotlib, Agg backend)."""
+def render_chart(
+    table: Any, chart: Chart, *, dpi: int = 100, notes: list[str] | None = None
+) -> bytes:
+    """Render ``chart`` of a result ``table`` to PNG bytes (matplotlib, Agg backend).
+
+    Bars and slices are capped at 50 rows, a line over a text (category) axis at 50
+    categories, and lines and scatter plots at 2,000 points (evenly thinned); each cap is
+    noted in the title and appended to ``notes``.
+    """
     matplotlib = require("matplotlib", "llm")
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -467,7 +484,8 @@ def render_chart(table: Any, chart: Chart, *, dpi: int = 100) -> bytes:
 
     if len(table) == 0:
         raise PlanError("the result is empty; there is nothing to chart")
-    notes: list[str] = []
+    caps: list[str] = notes if notes is not None else []
+    notes = []
     cols = list(table.columns)
     numeric = [c for c in cols if _is_numeric(table[c])]
     x = _resolve(chart.x, cols, notes, "chart") if chart.x else None
@@ -486,9 +504,24 @@ def render_chart(table: Any, chart: Chart, *, dpi: int = 100) -> bytes:
                 f"chart {chart.kind!r} needs a numeric y column; result columns: {cols}"
             )
     title = chart.title or ""
-    if chart.kind in ("bar", "barh", "pie") and len(table) > _MAX_BARS:
+    n_rows = len(table)
+    if chart.kind in ("bar", "barh", "pie") and n_rows > _MAX_BARS:
         table = table.head(_MAX_BARS)
         title = f"{title} (first {_MAX_BARS} rows)".strip()
+        caps.append(f"the chart shows the first {_MAX_BARS} of {n_rows} rows")
+    elif chart.kind == "line" and x is not None and not _is_numeric(table[x]):
+        n_cat = int(table[x].nunique())
+        if n_cat > _MAX_BARS:
+            keep = table[x].drop_duplicates().head(_MAX_BARS)
+            table = table[table[x].isin(keep)]
+            title = f"{title} (first {_MAX_BARS} of {n_cat} categories)".strip()
+            caps.append(f"the line chart shows the first {_MAX_BARS} of {n_cat} categories")
+    if chart.kind in ("line", "scatter") and len(table) > _MAX_POINTS:
+        step = int(np.ceil(len(table) / _MAX_POINTS))
+        before = len(table)
+        table = table.iloc[::step]
+        title = f"{title} (1 in {step} of {before} points)".strip()
+        caps.append(f"the chart shows 1 point in {step} of {before}")
     height = max(4.0, 0.28 * len(table)) if chart.kind == "barh" else 4.0
     fig, ax = plt.subplots(figsize=(7, height))
     if chart.kind == "hist":
@@ -613,7 +646,7 @@ def _try_plan(df: Any, raw: str, chart_wanted: bool) -> tuple[Plan, Any, list[st
     table = execute_plan(df, plan, notes=notes)
     png = None
     if plan.chart is not None and chart_wanted:
-        png = render_chart(table, plan.chart)
+        png = render_chart(table, plan.chart, notes=notes)
     return plan, table, notes, png
 
 
@@ -671,7 +704,19 @@ def ask(
         raise PlanError("the question is empty; ask something about the table")
     messages = _messages(df, question.strip(), share_values)
     fmt = _response_format(response_mode)
-    first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
+    try:
+        first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
+    except RequestFailed as exc:
+        # llama.cpp's server answers some json_schema payloads with a 500: fall back to
+        # JSON mode once (the plan is validated locally either way).
+        if response_mode != "json_schema" or exc.kind not in (
+            "bad_request",
+            "server",
+            "server_deterministic",
+        ):
+            raise
+        fmt = _response_format("json_object")
+        first = client.complete(messages, response_format=fmt, max_tokens=max_tokens)
     raw = first.texts[0] if first.texts else ""
     cost = first.cost_usd
     try:

@@ -34,7 +34,14 @@ import numpy as np
 from labelwise.cache import cache_file
 from labelwise.llm.cache import LLM_CACHE_FILE, ResponseCache, cache_key
 from labelwise.llm.cost import Price, UsageTracker, price_for
-from labelwise.llm.errors import LLMConfigError, LLMProviderError, ProviderError, RequestFailed
+from labelwise.llm.errors import (
+    UNREACHABLE,
+    CircuitOpen,
+    LLMConfigError,
+    LLMProviderError,
+    ProviderError,
+    RequestFailed,
+)
 from labelwise.llm.provider import ChatProvider, ChatResult, Usage, make_provider
 
 __all__ = ["DEFAULT_MODEL", "LLMClient", "connect"]
@@ -73,7 +80,13 @@ class LLMClient:
         ``{model_prefix: (usd_per_1M_input, usd_per_1M_output)}`` added to
         :data:`~labelwise.llm.cost.PRICES`. Local servers without a price cost 0.
     max_retries : int, default 4
-        Retries after the first attempt on 429, 5xx, timeouts and connection errors.
+        Retries after the first attempt on 429, 5xx, timeouts and connection errors. A
+        400/404/422 is never retried, nor a 500 whose body repeats the previous attempt's
+        (the server fails the same way every time).
+    breaker : int, default 5
+        Circuit breaker: after this many consecutive connection failures or timeouts (over
+        all requests) the client stops with :class:`~labelwise.llm.errors.CircuitOpen`
+        instead of retrying every item against a dead server. ``0`` disables it.
     backoff_base, backoff_max : float, default 1.0, 60.0
         Seconds: the wait before retry ``a`` is ``min(backoff_max, backoff_base * 2**a)``
         times a jitter in [0.5, 1.0], or the server's ``Retry-After`` when larger.
@@ -111,6 +124,7 @@ class LLMClient:
         timeout: float = 60.0,
         concurrency: int = 4,
         seed: int = 0,
+        breaker: int = 5,
     ) -> None:
         if not isinstance(model, str) or not model:
             raise LLMConfigError(f"model must be a non-empty model name, got {model!r}")
@@ -151,6 +165,9 @@ class LLMClient:
         self._rng = np.random.default_rng(seed)
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
+        self.breaker = int(breaker)
+        self._consecutive_unreachable = 0
+        self._circuit_error: str | None = None
 
     def __getstate__(self) -> dict[str, Any]:
         # Pickles without its lock and in-flight events (re-created empty on unpickling).
@@ -166,14 +183,41 @@ class LLMClient:
     def __repr__(self) -> str:
         return f"LLMClient({self.provider!r}, model={self.model!r}, cache={self.cache.path!r})"
 
+    @property
+    def circuit_open(self) -> bool:
+        """True once the circuit breaker tripped (every further request is refused)."""
+        return self._circuit_error is not None
+
+    def _check_circuit(self) -> None:
+        if self._circuit_error is not None:
+            raise CircuitOpen(self._circuit_error)
+
+    def _note_unreachable(self, exc: ProviderError) -> None:
+        with self._lock:
+            self._consecutive_unreachable += 1
+            n = self._consecutive_unreachable
+            if self.breaker and n >= self.breaker and self._circuit_error is None:
+                self._circuit_error = (
+                    f"stopped after {n} consecutive failed attempts to reach the server "
+                    f"({exc.kind}: {exc}); check that it is running and that --base-url "
+                    f"is right ({self.provider!r})"
+                )
+
+    def _note_answered(self) -> None:
+        with self._lock:
+            self._consecutive_unreachable = 0
+
     def _count(self, what: str, k: int = 1) -> None:
         with self._lock:
             self.counts[what] += k
 
-    def _backoff(self, attempt: int, retry_after: float | None) -> float:
+    def _backoff(self, attempt: int, retry_after: float | None, kind: str = "server") -> float:
         with self._lock:
             jitter = 0.5 + 0.5 * float(self._rng.random())
-        delay = min(self.backoff_max, self.backoff_base * (2**attempt)) * jitter
+        # A refused connection is answered at once: probe again soon (the circuit breaker
+        # stops the run when the server stays away).
+        base = self.backoff_base / 4 if kind == "connection" else self.backoff_base
+        delay = min(self.backoff_max, base * (2**attempt)) * jitter
         if retry_after is not None:
             delay = max(delay, min(retry_after, self.backoff_max))
         return delay
@@ -315,7 +359,9 @@ class LLMClient:
         est_completion = int(max_tokens) * int(params["n"])
         retried: list[str] = []
         attempt = 0
+        last_server_error: str | None = None
         while True:
+            self._check_circuit()
             reservation = self.usage.reserve(est_prompt, est_completion)
             try:
                 result = self.provider.complete(
@@ -333,6 +379,21 @@ class LLMClient:
             except ProviderError as exc:
                 self.usage.release(reservation)
                 self._count(f"error_{exc.kind}")
+                if exc.kind in UNREACHABLE:
+                    self._note_unreachable(exc)
+                    self._check_circuit()
+                else:
+                    self._note_answered()
+                if exc.kind == "server":
+                    # The same 500 twice is not transient: the server refuses this request.
+                    if last_server_error is not None and str(exc) == last_server_error:
+                        raise RequestFailed(
+                            f"the server failed the same way twice, not retried further: {exc}",
+                            kind="server_deterministic",
+                            attempts=attempt + 1,
+                            retries=tuple(retried),
+                        ) from exc
+                    last_server_error = str(exc)
                 if exc.fatal:
                     raise LLMProviderError(
                         f"{exc} (provider {self.provider!r}, model {self.model!r})"
@@ -350,9 +411,10 @@ class LLMClient:
                     ) from exc
                 retried.append(exc.kind)
                 self._count("retries")
-                time.sleep(self._backoff(attempt, exc.retry_after))
+                time.sleep(self._backoff(attempt, exc.retry_after, exc.kind))
                 attempt += 1
                 continue
+            self._note_answered()
             cost = self.usage.commit(
                 reservation, result.usage.prompt_tokens, result.usage.completion_tokens
             )
@@ -404,6 +466,7 @@ def connect(
     timeout: float = 60.0,
     max_retries: int = 4,
     backoff_base: float = 1.0,
+    breaker: int = 5,
 ) -> LLMClient:
     """Build a provider and an :class:`LLMClient` in one call (what the CLI uses).
 
@@ -439,4 +502,5 @@ def connect(
         timeout=timeout,
         max_retries=max_retries,
         backoff_base=backoff_base,
+        breaker=breaker,
     )

@@ -19,6 +19,7 @@ from labelwise.errors import LabelwiseError
 
 __all__ = [
     "BudgetExhausted",
+    "CircuitOpen",
     "LLMConfigError",
     "LLMError",
     "LLMProviderError",
@@ -48,6 +49,11 @@ class LLMProviderError(LLMError):
     def __init__(self, message: str, *, partial: Any = None) -> None:
         super().__init__(message)
         self.partial = partial
+
+
+class CircuitOpen(LLMProviderError):
+    """The server failed to answer too many requests in a row (dead or unreachable): the
+    run stops instead of retrying every item; :attr:`partial` holds what was done."""
 
 
 class BudgetExhausted(LLMError):
@@ -92,6 +98,8 @@ class OutputError(LLMError):
 
 
 _RETRYABLE = frozenset({"rate_limit", "server", "timeout", "connection"})
+#: Failures that say the server is not there (counted by the client's circuit breaker).
+UNREACHABLE = frozenset({"timeout", "connection"})
 _FATAL = frozenset({"auth", "not_found"})
 
 
@@ -105,7 +113,8 @@ class ProviderError(Exception):
     kind : str
         ``"rate_limit"`` (429), ``"server"`` (5xx, 408, 409), ``"timeout"``,
         ``"connection"``, ``"auth"`` (401/403), ``"not_found"`` (404: model or
-        deployment), ``"bad_request"`` (400/422) or ``"other"``.
+        deployment), ``"bad_request"`` (400/422), ``"malformed"`` (a 200 whose body is
+        not a chat completion) or ``"other"``.
     status : int, optional
         The HTTP status code, when there was a response.
     retry_after : float, optional

@@ -396,7 +396,14 @@ class OpenAIProvider:
             resp = client.chat.completions.create(**kwargs)
         except Exception as exc:
             raise _map_error(exc, self) from exc
-        return _to_result(resp, messages)
+        try:
+            return _to_result(resp, messages)
+        except Exception as exc:  # a 200 whose body is not a chat completion
+            raise ProviderError(
+                f"the server's answer is not a chat completion ({type(exc).__name__}: {exc}; "
+                f"got {str(resp)[:200]!r})",
+                kind="malformed",
+            ) from exc
 
 
 def _map_error(exc: Exception, provider: OpenAIProvider) -> ProviderError:
@@ -450,7 +457,12 @@ def _map_error(exc: Exception, provider: OpenAIProvider) -> ProviderError:
         )
     if isinstance(exc, openai.APIResponseValidationError):
         return ProviderError(
-            f"the server's answer did not follow the protocol: {exc}", kind="server"
+            f"the server's answer did not follow the protocol: {exc}", kind="malformed"
+        )
+    if isinstance(exc, ValueError):  # a body that is not JSON at all
+        return ProviderError(
+            f"the server's answer is not valid JSON ({type(exc).__name__}: {exc})",
+            kind="malformed",
         )
     return ProviderError(f"{type(exc).__name__}: {exc}", kind="other")
 

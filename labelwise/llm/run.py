@@ -67,7 +67,14 @@ from labelwise.llm.tasks import (
 )
 from labelwise.progress import progress as progress_bar
 
-__all__ = ["STATUSES", "ItemResult", "LLMRun", "run_task"]
+__all__ = [
+    "RESPONSE_FORMATS",
+    "STATUSES",
+    "ItemResult",
+    "LLMRun",
+    "RunInterrupted",
+    "run_task",
+]
 
 STATUSES = (
     "ok",
@@ -83,7 +90,24 @@ STATUSES = (
 )
 _VOTING = ("ok", "repaired")
 _FAULT_STATUSES = ("failed", "invalid", "unknown_label", "budget", "error", "not_run")
-_CONFIDENCE_MODES = ("auto", "logprobs", "samples", "none")
+_CONFIDENCE_MODES = ("auto", "logprobs", "samples", "verbalized", "none")
+_FALLBACKS = ("samples", "verbalized", "none")
+#: How structured output is requested (``auto`` probes once and falls back).
+RESPONSE_FORMATS = ("auto", "json_schema", "json_object", "none")
+_VERBAL_KEY = "confidence"
+_VERBAL_HINT = (
+    ' Also include "confidence": your probability, from 0 to 1, that your answer is right.'
+)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run_task`; :attr:`partial` holds the items finished before it."""
+
+    def __init__(self, partial: Any) -> None:
+        super().__init__("interrupted")
+        self.partial = partial
+
+
 _PREVIEW = 300  # characters of each item kept for reports
 _BASE_COLUMNS = ("status", "vote", "label", "confidence")
 _TAIL_COLUMNS = ("error", "truncated", "cached", "n_retries", "cost_usd")
@@ -145,6 +169,7 @@ class _Runner:
         n_samples: int,
         sample_temperature: float,
         strict: bool,
+        response_format: str | None = None,
     ) -> None:
         self.task = task
         self.client = client
@@ -154,15 +179,117 @@ class _Runner:
         self.strict = strict
         self.want_logprobs = confidence in ("auto", "logprobs")
         self.logprobs_refused = False
+        self.logprobs_missing = False
+        self.rf_mode = response_format or task.response_mode
+        self.seen_answer = False
+        self.notes: list[str] = []
         self.abort = threading.Event()
         self._lock = threading.Lock()
 
-    def _call(self, messages: list[dict[str, str]], *, sampling: bool) -> ChatResult:
-        logprobs = self.want_logprobs and not self.logprobs_refused
+    # ------------------------------------------------------------------ requests
+    def _schema(self) -> dict[str, Any]:
+        import copy
+
+        schema = copy.deepcopy(self.task.schema())
+        if self.confidence == "verbalized" and isinstance(schema.get("properties"), dict):
+            schema["properties"][_VERBAL_KEY] = {"type": "number", "minimum": 0, "maximum": 1}
+            req = list(schema.get("required") or [])
+            schema["required"] = [*req, _VERBAL_KEY]
+        return schema
+
+    def response_format(self, mode: str | None = None) -> dict[str, Any] | None:
+        mode = mode or self.rf_mode
+        if mode == "json_schema":
+            return {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": f"labelwise_{self.task.kind}",
+                    "schema": self._schema(),
+                    "strict": True,
+                },
+            }
+        if mode == "json_object":
+            return {"type": "json_object"}
+        return None
+
+    def messages(self, prepared: Prepared) -> list[dict[str, str]]:
+        msgs = self.task.messages(prepared)
+        if self.confidence == "verbalized" and msgs:
+            last = dict(msgs[-1])
+            last["content"] = str(last["content"]) + _VERBAL_HINT
+            msgs = [*msgs[:-1], last]
+        return msgs
+
+    def parse(self, text: str, prepared: Prepared, *, strict: bool) -> tuple[Any, float]:
+        """Validate an answer locally (always, whatever the server promised); return the
+        output and its verbalized confidence (NaN unless asked for)."""
+        from labelwise.llm.text import parse_json_output
+
+        data = parse_json_output(text)
+        verbal = math.nan
+        if self.confidence == "verbalized" and isinstance(data, dict) and _VERBAL_KEY in data:
+            data = dict(data)
+            raw = data.pop(_VERBAL_KEY)
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                value = math.nan
+            verbal = value if 0.0 <= value <= 1.0 else math.nan
+        return self.task.parse(data, prepared, strict=strict), verbal
+
+    def first_index(self, values: list[Any]) -> int | None:
+        """The first item that would be sent (not empty, text)."""
+        for i, v in enumerate(values):
+            try:
+                self.task.prepare(v)
+            except ItemSkipped:
+                continue
+            return i
+        return None
+
+    def _negotiate(self, messages: list[dict[str, str]], *, sampling: bool) -> ChatResult:
+        """``auto`` response format: try json_schema, json_object, none; keep the first the
+        server accepts (called once, before the batch starts)."""
+        refused: list[str] = []
+        for mode in ("json_schema", "json_object", "none"):
+            try:
+                chat = self._call(messages, sampling=sampling, mode=mode)
+            except RequestFailed as exc:
+                if exc.kind not in ("bad_request", "server", "server_deterministic"):
+                    self.rf_mode = "json_schema"  # not a format problem: decide later
+                    raise
+                refused.append(f"{mode}: {exc}")
+                continue
+            self.rf_mode = mode
+            if refused:
+                self.note(
+                    "the server refused response_format "
+                    + ", ".join(r.split(":")[0] for r in refused)
+                    + f" ({refused[0][:240]}); using {mode}, with every answer validated "
+                    "against the schema locally and one repair request per invalid answer"
+                )
+            return chat
+        self.rf_mode = "none"
+        raise RequestFailed(
+            "the server refused every response_format: " + "; ".join(refused)[:600],
+            kind="bad_request",
+        )
+
+    def note(self, message: str) -> None:
+        with self._lock:
+            if message not in self.notes:
+                self.notes.append(message)
+
+    def _call(
+        self, messages: list[dict[str, str]], *, sampling: bool, mode: str | None = None
+    ) -> ChatResult:
+        logprobs = self.want_logprobs and not self.logprobs_refused and not self.logprobs_missing
         kwargs: dict[str, Any] = {
-            "response_format": self.task.response_format(),
+            "response_format": self.response_format(mode),
             "max_tokens": self.task.max_tokens,
         }
+        if logprobs:
+            kwargs["top_logprobs"] = 5
         if sampling:
             kwargs.update(n=self.n_samples, temperature=self.sample_temperature)
         try:
@@ -173,6 +300,7 @@ class _Runner:
             if logprobs and exc.kind == "bad_request" and "logprob" in str(exc).lower():
                 with self._lock:
                     self.logprobs_refused = True
+                kwargs.pop("top_logprobs", None)
                 return self.client.complete(messages, logprobs=False, **kwargs)
             raise
 
@@ -210,13 +338,21 @@ class _Runner:
     def _answer(self, prepared: Prepared, res: ItemResult) -> None:
         task = self.task
         sampling = self.confidence == "samples" and self.n_samples > 1
-        chat = self._call(task.messages(prepared), sampling=sampling)
+        if self.rf_mode == "auto":
+            chat = self._negotiate(self.messages(prepared), sampling=sampling)
+        else:
+            chat = self._call(self.messages(prepared), sampling=sampling)
+        if self.want_logprobs and not self.logprobs_refused and not self.seen_answer:
+            self.logprobs_missing = not any(lp for lp in chat.logprobs)
+        self.seen_answer = True
         res.account(chat)
         outputs: list[tuple[int, Any]] = []
+        verbal: dict[int, float] = {}
         first_error: OutputError | None = None
         for i, text in enumerate(chat.texts):
             try:
-                outputs.append((i, task.parse_text(text, prepared, strict=True)))
+                out, verbal[i] = self.parse(text, prepared, strict=True)
+                outputs.append((i, out))
             except OutputError as exc:
                 if i < len(chat.finish_reasons) and chat.finish_reasons[i] == "length":
                     exc = OutputError(
@@ -228,24 +364,37 @@ class _Runner:
         res.raw = chat.texts[0] if chat.texts else ""
         if not outputs:
             error = first_error or OutputError("the server returned no answer", kind="schema")
-            repair = self._call(task.repair_messages(prepared, res.raw, error), sampling=False)
+            repair_msgs = task.repair_messages(prepared, res.raw, error)
+            if self.confidence == "verbalized":
+                repair_msgs[-1] = {
+                    **repair_msgs[-1],
+                    "content": repair_msgs[-1]["content"] + _VERBAL_HINT,
+                }
+            repair = self._call(repair_msgs, sampling=False)
             res.account(repair)
             res.raw = repair.texts[0] if repair.texts else ""
             try:
-                output = task.parse_text(res.raw, prepared, strict=False)
+                output, verbal[0] = self.parse(res.raw, prepared, strict=False)
             except OutputError as exc:
                 res.status = "unknown_label" if exc.kind == "unknown_label" else "invalid"
                 res.error = f"{error} -> after repair: {exc}"
                 return
             res.status = "repaired"
             res.output = output
-            res.confidence = self._logprob_conf(repair, 0, output)
+            res.confidence = (
+                verbal[0]
+                if self.confidence == "verbalized"
+                else self._logprob_conf(repair, 0, output)
+            )
         else:
             if sampling:
                 keys = [task.agreement_key(o) for _, o in outputs]
                 pick, share = agreement_confidence(keys, len(chat.texts))
                 choice, output = outputs[pick]
                 res.confidence = share if keys[pick] is not None else math.nan
+            elif self.confidence == "verbalized":
+                choice, output = outputs[0]
+                res.confidence = verbal.get(choice, math.nan)
             else:
                 choice, output = outputs[0]
                 res.confidence = self._logprob_conf(chat, choice, output)
@@ -273,6 +422,8 @@ def run_task(
     progress: bool | None = None,
     strict: bool = False,
     desc: str | None = None,
+    response_format: str | None = None,
+    confidence_fallback: str = "none",
 ) -> LLMRun:
     """Run ``task`` over ``items`` with ``client``.
 
@@ -284,10 +435,20 @@ def run_task(
         Texts (or rows). A Series/DataFrame index becomes the label matrix index.
     client : LLMClient
         Provider, cache, budget, retries and concurrency.
-    confidence : {"auto", "logprobs", "samples", "none"}, default "auto"
-        ``"auto"``/``"logprobs"`` ask for token log-probabilities (temperature 0);
-        ``"samples"`` asks ``n_samples`` answers at ``sample_temperature`` and scores their
-        agreement; ``"none"`` skips confidence.
+    confidence : {"auto", "logprobs", "samples", "verbalized", "none"}, default "auto"
+        ``"auto"``/``"logprobs"`` ask for token log-probabilities (``top_logprobs=5``,
+        temperature 0); ``"samples"`` asks ``n_samples`` answers at
+        ``sample_temperature`` and scores their agreement; ``"verbalized"`` asks the model
+        for a ``"confidence"`` between 0 and 1 in its JSON; ``"none"`` skips confidence.
+    response_format : {"auto", "json_schema", "json_object", "none"}, optional
+        How structured output is requested (default: the task's ``response_mode``).
+        ``"auto"`` probes with the first item (json_schema, then json_object, then none)
+        and keeps the first the server accepts (llama.cpp's server answers 500 to some
+        json_schema payloads). Answers are always validated against the schema locally,
+        with one repair request per invalid answer.
+    confidence_fallback : {"none", "samples", "verbalized"}, default "none"
+        What ``"auto"``/``"logprobs"`` confidence does when the server returns no
+        log-probabilities (Ollama): said once in ``run.notes``, then this mode is used.
     progress : bool, optional
         Show a progress bar (default: when stderr is a terminal).
     strict : bool, default False
@@ -317,6 +478,14 @@ def run_task(
         raise LLMConfigError(f"confidence must be one of {_CONFIDENCE_MODES}, got {confidence!r}")
     if confidence == "samples" and n_samples < 2:
         raise LLMConfigError(f"confidence='samples' needs n_samples >= 2, got {n_samples}")
+    if response_format is not None and response_format not in RESPONSE_FORMATS:
+        raise LLMConfigError(
+            f"response_format must be one of {RESPONSE_FORMATS}, got {response_format!r}"
+        )
+    if confidence_fallback not in _FALLBACKS:
+        raise LLMConfigError(
+            f"confidence_fallback must be one of {_FALLBACKS}, got {confidence_fallback!r}"
+        )
     values, index = _as_items(items)
     if not values:
         warnings.warn("run_task got no items; nothing to label", stacklevel=2)
@@ -327,14 +496,45 @@ def run_task(
         n_samples=n_samples,
         sample_temperature=sample_temperature,
         strict=strict,
+        response_format=response_format,
     )
     results: list[ItemResult | None] = [None] * len(values)
     start = time.perf_counter()
     fatal: BaseException | None = None
     futures: dict[Any, int] = {}
+    # The first item goes alone: it settles the response format (``auto``) and shows
+    # whether the server returns log-probabilities before the batch fans out.
+    first = (
+        runner.first_index(values) if (runner.rf_mode == "auto" or runner.want_logprobs) else None
+    )
+    if first is not None:
+        try:
+            results[first] = runner.process(values[first])
+        except (LLMProviderError, LLMConfigError, KeyboardInterrupt) as exc:
+            fatal = exc
+        except BaseException as exc:  # strict=True re-raises task errors
+            fatal = exc
+    if runner.rf_mode == "auto":  # the first item never got an answer: ask for the schema
+        runner.rf_mode = "json_schema"
+    if runner.logprobs_missing:
+        runner.note(
+            "the server returned no log-probabilities"
+            + (
+                f"; confidence falls back to {confidence_fallback}"
+                if confidence_fallback != "none"
+                else "; confidence is unknown (NaN). Choose --confidence-fallback samples "
+                "(agreement of several answers) or verbalized (the model's own estimate)"
+            )
+        )
+        if confidence_fallback != "none":
+            runner.confidence = confidence_fallback
+            runner.want_logprobs = False
     pool = ThreadPoolExecutor(max_workers=client.concurrency, thread_name_prefix="labelwise-llm")
     try:
-        futures = {pool.submit(runner.process, v): i for i, v in enumerate(values)}
+        if fatal is None:
+            futures = {
+                pool.submit(runner.process, v): i for i, v in enumerate(values) if i != first
+            }
         bar: Iterable[Any] = progress_bar(
             as_completed(futures),
             total=len(futures),
@@ -366,12 +566,19 @@ def run_task(
         provider=getattr(client.provider, "name", type(client.provider).__name__),
         model=client.model,
         elapsed_s=time.perf_counter() - start,
-        confidence_mode=confidence,
+        confidence_mode=runner.confidence,
         logprobs_refused=runner.logprobs_refused,
     )
+    run.response_format = runner.rf_mode
+    run.notes = list(runner.notes)
+    run.logprobs_missing = runner.logprobs_missing
     if fatal is not None:
+        if isinstance(fatal, KeyboardInterrupt):
+            run.interrupted = True
+            raise RunInterrupted(run) from fatal
         if isinstance(fatal, LLMProviderError):
-            raise LLMProviderError(
+            run.stopped = str(fatal)
+            raise type(fatal)(
                 f"{fatal} -- {run.stats['n_done']} of {len(final)} items were done before it "
                 "(their answers are cached); fix the setting and rerun",
                 partial=run,
@@ -411,6 +618,14 @@ class LLMRun:
         self.elapsed_s = elapsed_s
         self.confidence_mode = confidence_mode
         self.logprobs_refused = logprobs_refused
+        #: The response format the run used (after an ``auto`` probe).
+        self.response_format: str | None = None
+        #: Things said once about the run (refused formats, missing log-probabilities).
+        self.notes: list[str] = []
+        self.logprobs_missing = False
+        self.interrupted = False
+        #: Why the run stopped early (circuit breaker, wrong key), or None.
+        self.stopped: str | None = None
         self.stats = self._stats()
 
     def __len__(self) -> int:
@@ -683,6 +898,45 @@ class LLMRun:
         return pd.DataFrame(rows, columns=["item", "type", "text", "start", "end"])
 
     # ------------------------------------------------------------------ reporting
+    def batch_summary(self) -> Any:
+        """The run as a :class:`~labelwise.faults.BatchSummary` (what the CLI exits with).
+
+        ``done`` are answered items (ok, repaired, unsure) that cost a request, ``cached``
+        those answered from the cache, ``skipped`` empty or non-text items, ``failed`` the
+        rest (failed, invalid, unknown label, task error, budget, and items never run
+        because the run stopped); after Ctrl-C the items never run are left out.
+        """
+        from labelwise.faults import BatchSummary, FaultLog
+
+        log = FaultLog()
+        ids = self.index if self.index is not None else list(range(len(self.results)))
+        done = cached = skipped = failed = 0
+        for item, r in zip(ids, self.results, strict=True):
+            if r.status in ("ok", "repaired", "unsure"):
+                if r.n_requests == 0 and r.n_cached > 0:
+                    cached += 1
+                else:
+                    done += 1
+            elif r.status in ("empty", "not_text"):
+                skipped += 1
+            elif r.status == "not_run" and self.interrupted:
+                continue
+            else:
+                failed += 1
+                message = r.error or (
+                    "never sent: the run stopped before it" if r.status == "not_run" else r.status
+                )
+                log.error(item, r.status, message, source=f"llm {self.task.kind}")
+        return BatchSummary(
+            total=len(self.results),
+            done=done,
+            cached=cached,
+            skipped=skipped,
+            failed=failed,
+            faults=log,
+            interrupted=self.interrupted,
+        )
+
     def alerts(self) -> list[tuple[str, str]]:
         s = self.stats
         out: list[tuple[str, str]] = []
@@ -730,6 +984,8 @@ class LLMRun:
             out.append(("error", f"{s['n_error']} items raised inside the task; first: {first}"))
         if self.logprobs_refused:
             out.append(("info", "the provider refused log-probabilities; confidence is unknown"))
+        for note in self.notes:
+            out.append(("warning", note))
         return out
 
     def summary(self) -> str:

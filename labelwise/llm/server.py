@@ -34,14 +34,29 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 __all__ = [
+    "FLAVORS",
     "ChatRequest",
     "Delay",
     "Drop",
     "LocalChatServer",
+    "Malformed",
     "Reply",
     "Status",
     "schema_responder",
 ]
+
+#: Server behaviours :class:`LocalChatServer` reproduces (``flavor=``):
+#:
+#: ``openai``   the reference protocol: json_schema, logprobs with top_logprobs, ``n``.
+#: ``llamacpp`` llama.cpp's ``llama-server``: a ``response_format`` of type json_schema is
+#:              answered with HTTP 500 ``{"error": {"code": 500, "message": ..., "type":
+#:              "server_error"}}``; log-probabilities come with token ids and
+#:              ``top_logprobs``; one choice whatever ``n`` asks; a ``timings`` block.
+#: ``ollama``   Ollama's OpenAI-compatible endpoint: json_schema and json_object work,
+#:              log-probabilities are not returned, ``n`` is ignored.
+#: ``vllm``     vLLM's OpenAI server: errors as a top-level ``{"object": "error", ...}``,
+#:              400 for ``top_logprobs`` above 20; honours ``n`` and log-probabilities.
+FLAVORS = ("openai", "llamacpp", "ollama", "vllm")
 
 _TOKEN_RE = re.compile(r"\w+|\s+|[^\w\s]")
 _AZURE_PATH = re.compile(r"^/openai/deployments/([^/]+)/chat/completions$")
@@ -87,7 +102,15 @@ class Drop:
     """Close the connection without an answer."""
 
 
-Behaviour = Reply | Status | Delay | Drop
+@dataclass
+class Malformed:
+    """Answer 200 with ``body`` as it is (not a chat completion: truncated JSON, HTML, ...)."""
+
+    body: str = '{"id": "chatcmpl-x", "choices": [{"index": 0, "message": '
+    content_type: str = "application/json"
+
+
+Behaviour = Reply | Status | Delay | Drop | Malformed
 
 
 @dataclass
@@ -207,6 +230,9 @@ class LocalChatServer:
         Whether the server returns log-probabilities when a request asks for them.
     honour_n : bool, default True
         Return ``n`` choices when asked; False mimics servers that ignore ``n``.
+    flavor : {"openai", "llamacpp", "ollama", "vllm"}, default "openai"
+        Reproduce the documented behaviours of a real server (see :data:`FLAVORS`);
+        ``logprobs`` and ``honour_n`` follow the flavor.
 
     Attributes
     ----------
@@ -224,11 +250,15 @@ class LocalChatServer:
         api_key: str | None = None,
         logprobs: bool = True,
         honour_n: bool = True,
+        flavor: str = "openai",
     ) -> None:
+        if flavor not in FLAVORS:
+            raise ValueError(f"flavor must be one of {FLAVORS}, got {flavor!r}")
         self.responder: Responder = responder or schema_responder
         self.api_key = api_key
-        self.logprobs = logprobs
-        self.honour_n = honour_n
+        self.flavor = flavor
+        self.logprobs = logprobs and flavor != "ollama"
+        self.honour_n = honour_n and flavor not in ("llamacpp", "ollama")
         self.requests: list[ChatRequest] = []
         self.max_in_flight = 0
         self._in_flight = 0
@@ -337,9 +367,20 @@ class LocalChatServer:
         kind = {429: "rate_limit_exceeded", 401: "invalid_api_key", 404: "not_found"}.get(
             code, "server_error"
         )
-        self._send_json(
-            h, code, {"error": {"message": message, "type": kind, "code": kind}}, headers
-        )
+        body: dict[str, Any]
+        if self.flavor == "vllm":
+            body = {
+                "object": "error",
+                "message": message,
+                "type": "BadRequestError" if code == 400 else "InternalServerError",
+                "param": None,
+                "code": code,
+            }
+        elif self.flavor == "llamacpp":
+            body = {"error": {"code": code, "message": message, "type": kind}}
+        else:
+            body = {"error": {"message": message, "type": kind, "code": kind}}
+        self._send_json(h, code, body, headers)
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         url = urlparse(h.path)
@@ -400,6 +441,21 @@ class LocalChatServer:
         if isinstance(behaviour, Status):
             self._send_error(h, behaviour.code, behaviour.message, behaviour.retry_after)
             return
+        if isinstance(behaviour, Malformed):
+            data = behaviour.body.encode()
+            try:
+                h.send_response(200)
+                h.send_header("Content-Type", behaviour.content_type)
+                h.send_header("Content-Length", str(len(data)))
+                h.end_headers()
+                h.wfile.write(data)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            return
+        refusal = self._flavor_refusal(req)
+        if refusal is not None:
+            self._send_error(h, *refusal)
+            return
         n = int(req.body.get("n") or 1) if self.honour_n else 1
         replies: list[Reply] = []
         if isinstance(behaviour, Reply):
@@ -424,6 +480,21 @@ class LocalChatServer:
                 replies.append(out if isinstance(out, Reply) else Reply(str(out)))
         self._send_json(h, 200, self._completion(req, replies))
 
+    def _flavor_refusal(self, req: ChatRequest) -> tuple[int, str] | None:
+        """The error a real server of this flavor answers to the request, if any."""
+        rf = req.body.get("response_format")
+        rf_type = rf.get("type") if isinstance(rf, dict) else None
+        if self.flavor == "llamacpp" and rf_type not in (None, "text", "json_object"):
+            return (
+                500,
+                f'response_format type must be one of "text" or "json_object", but got: {rf_type}',
+            )
+        if self.flavor == "vllm":
+            top = req.body.get("top_logprobs")
+            if top is not None and int(top) > 20:
+                return 400, f"top_logprobs must be between 0 and 20, got {top}"
+        return None
+
     def _completion(self, req: ChatRequest, replies: Sequence[Reply]) -> dict[str, Any]:
         want_lp = bool(req.body.get("logprobs")) and self.logprobs
         top_n = int(req.body.get("top_logprobs") or 0)
@@ -433,22 +504,11 @@ class LocalChatServer:
             text = str(r.text)
             toks = _tokens(text)
             completion_tokens += len(toks)
-            lp = None
+            lp: dict[str, Any] | None = None
             if want_lp and r.logprob is not None:
-                lp = {
-                    "content": [
-                        {
-                            "token": t,
-                            "logprob": r.logprob,
-                            "bytes": list(t.encode()),
-                            "top_logprobs": [
-                                {"token": t, "logprob": r.logprob, "bytes": list(t.encode())}
-                            ][:top_n],
-                        }
-                        for t in toks
-                    ],
-                    "refusal": None,
-                }
+                lp = {"content": [self._token_logprob(t, r.logprob, top_n) for t in toks]}
+                if self.flavor != "llamacpp":
+                    lp["refusal"] = None
             choices.append(
                 {
                     "index": i,
@@ -469,4 +529,24 @@ class LocalChatServer:
         if not first.omit_usage:
             p, c = first.usage if first.usage else (max(1, prompt_chars // 4), completion_tokens)
             payload["usage"] = {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+        if self.flavor == "llamacpp":
+            payload["system_fingerprint"] = "b4000-local"
+            payload["timings"] = {"prompt_n": prompt_chars // 4, "predicted_n": completion_tokens}
         return payload
+
+    def _token_logprob(self, token: str, logprob: float, top_n: int) -> dict[str, Any]:
+        """One entry of ``logprobs.content``; alternatives get lower log-probabilities."""
+        entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+        alternatives = [dict(entry)] + [
+            {
+                "token": f"{token}~{k}",
+                "logprob": logprob - 2.0 * k - 1.0,
+                "bytes": list(f"{token}~{k}".encode()),
+            }
+            for k in range(1, max(top_n, 1))
+        ]
+        if self.flavor == "llamacpp":
+            entry = {"id": abs(hash(token)) % 50000, **entry}
+            alternatives = [{"id": abs(hash(a["token"])) % 50000, **a} for a in alternatives]
+        entry["top_logprobs"] = alternatives[:top_n]
+        return entry

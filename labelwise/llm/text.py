@@ -122,8 +122,42 @@ def serialize_row(row: Mapping[str, Any], *, columns: Sequence[str] | None = Non
     return "; ".join(f"{c}: {_fmt_value(row.get(c))}" for c in cols)
 
 
+#: Largest model answer decoded (characters) and deepest nesting accepted: a hostile or
+#: broken reply (``"[" * 100000``) is an :class:`OutputError`, never a RecursionError.
+MAX_JSON_CHARS = 1_000_000
+MAX_JSON_DEPTH = 64
+
+
+def _json_depth(s: str) -> int:
+    """Deepest ``[``/``{`` nesting outside strings."""
+    depth = deepest = 0
+    in_str = escaped = False
+    for ch in s:
+        if in_str:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > MAX_JSON_DEPTH:
+                    return deepest
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_json_output(text: str) -> Any:
     """Decode a model's JSON answer, tolerating code fences and prose around one object.
+
+    Answers longer than :data:`MAX_JSON_CHARS` or nested deeper than
+    :data:`MAX_JSON_DEPTH` are refused (``kind="invalid_json"``).
 
     Raises
     ------
@@ -138,11 +172,23 @@ def parse_json_output(text: str) -> Any:
     {'label': 'ham'}
     """
     s = (text or "").strip()
+    if len(s) > MAX_JSON_CHARS:
+        raise OutputError(
+            f"the answer is {len(s):,} characters long; at most {MAX_JSON_CHARS:,} are decoded",
+            kind="invalid_json",
+        )
+    if _json_depth(s) > MAX_JSON_DEPTH:
+        raise OutputError(
+            f"the answer is nested more than {MAX_JSON_DEPTH} levels deep; refused",
+            kind="invalid_json",
+        )
     m = _FENCE.match(s)
     if m:
         s = m.group(1)
     try:
         return json.loads(s)
+    except RecursionError:  # pragma: no cover - the depth check comes first
+        raise OutputError("the answer is nested too deeply", kind="invalid_json") from None
     except json.JSONDecodeError as exc:
         first, last = s.find("{"), s.rfind("}")
         if 0 <= first < last:

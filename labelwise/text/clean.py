@@ -13,6 +13,7 @@ through :func:`prepare_texts`, so they all treat odd cells the same way:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -21,7 +22,46 @@ import numpy as np
 
 from labelwise.errors import DataError
 
-__all__ = ["PreparedTexts", "is_missing", "prepare_texts"]
+__all__ = ["PreparedTexts", "has_markup", "is_missing", "prepare_texts", "strip_markup"]
+
+_TAG_RE = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
+_COMMENT_RE = re.compile(r"<!--.*?-->", re.S)
+_SCRIPT_RE = re.compile(r"<(script|style)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_ENTITY_RE = re.compile(r"&(#\d+|#x[0-9a-fA-F]+|[A-Za-z]{2,8});")
+_SPACES_RE = re.compile(r"[ \t\f\v]+")
+
+
+def has_markup(text: str) -> bool:
+    """True when ``text`` holds HTML tags or character entities.
+
+    Examples
+    --------
+    >>> has_markup("Great film.<br /><br />Loved it"), has_markup("2 < 3 and 5 > 4")
+    (True, False)
+    """
+    return bool(_TAG_RE.search(text) or _ENTITY_RE.search(text))
+
+
+def strip_markup(text: str) -> str:
+    r"""``text`` without HTML tags, comments, scripts and styles; entities decoded; line
+    breaks (``<br>``, ``</p>``) kept as newlines.
+
+    Examples
+    --------
+    >>> strip_markup("Great film.<br /><br />Loved it &amp; the <i>score</i>")
+    'Great film.\nLoved it & the score'
+    """
+    import html
+
+    out = _SCRIPT_RE.sub(" ", text)
+    out = _COMMENT_RE.sub(" ", out)
+    out = re.sub(r"<br\s*/?>|</p\s*>|</div\s*>|</li\s*>", "\n", out, flags=re.I)
+    out = _TAG_RE.sub(" ", out)
+    out = html.unescape(out)
+    out = _SPACES_RE.sub(" ", out)
+    lines = [line.strip() for line in out.split("\n")]
+    return "\n".join(line for line in lines if line)
+
 
 NonString = Literal["coerce", "raise", "missing"]
 

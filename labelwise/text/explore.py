@@ -275,6 +275,9 @@ def explore_text(
     out: str | Path | None = None,
     progress: bool | None = None,
     show_progress: bool | None = None,
+    strip_html: bool | str = "auto",
+    sentiment: bool = True,
+    sentiment_sample: int = 20_000,
 ) -> Any:
     """Explore a column of texts and return (and optionally save) an HTML report.
 
@@ -303,6 +306,15 @@ def explore_text(
         Save the report there as well.
     progress : bool, optional
         A progress bar over the report's steps (default: when stderr is a terminal).
+    strip_html : bool or "auto"
+        Remove HTML tags and entities before counting words (so ``<br />`` is not the top
+        "word" of scraped reviews). ``"auto"`` does it when at least 1% of the texts hold
+        markup; the report says how many were stripped.
+    sentiment : bool
+        Add a sentiment section: VADER compound scores (a lexicon, no download), their
+        distribution, and the mean per label.
+    sentiment_sample : int
+        Score at most this many texts (a seeded random sample; noted in the report).
 
     Returns
     -------
@@ -336,11 +348,27 @@ def explore_text(
         raise DataError(f"got {len(texts)} texts but {len(labels)} labels; pass one label per text")
     if not texts:
         raise DataError("no texts to explore; the input is empty")
+    from labelwise.text.clean import has_markup, strip_markup
+
+    n_markup = sum(1 for t in texts if isinstance(t, str) and has_markup(t))
+    do_strip = (
+        bool(strip_html) if strip_html != "auto" else n_markup >= max(1, int(0.01 * len(texts)))
+    )
+    if do_strip and n_markup:
+        texts = [strip_markup(t) if isinstance(t, str) else t for t in texts]
     p = prepare_texts(texts, non_string="coerce")
     stats = text_stats(texts)
     lengths = text_lengths(p.texts)
     report = Report(title or "Text exploration", subtitle=f"{source}: {len(texts):,} texts")
-    sections = ("overview", "lengths", "vocabulary", "word cloud", "duplicates", "labels")
+    sections = (
+        "overview",
+        "lengths",
+        "vocabulary",
+        "word cloud",
+        "sentiment",
+        "duplicates",
+        "labels",
+    )
     steps = progress_bar(iter(sections), total=len(sections), desc="text report", enabled=progress)
 
     # ---------------------------------------------------------------- overview + alerts
@@ -364,6 +392,22 @@ def explore_text(
     # Filled at the end, shown near the top.
     alert_sec = report.section("Alerts")
     alerts: list[tuple[str, str]] = []
+    if do_strip and n_markup:
+        alerts.append(
+            (
+                "info",
+                f"HTML markup (tags, entities) was stripped from {n_markup:,} texts before "
+                "counting words",
+            )
+        )
+    elif n_markup:
+        alerts.append(
+            (
+                "warning",
+                f"{n_markup:,} texts hold HTML markup that was counted as words; pass "
+                "strip_html=True to remove it",
+            )
+        )
     if p.n_missing:
         alerts.append(("warning", f"{p.n_missing} missing cells: labelers abstain on them"))
     if p.n_empty:
@@ -497,6 +541,11 @@ def explore_text(
                 caption=f"Words in texts labeled {name!r}",
             )
 
+    # ---------------------------------------------------------------- sentiment
+    next(steps, None)
+    if sentiment:
+        _sentiment_section(report, p.texts, p.valid, labels, sentiment_sample, seed, plt)
+
     # ---------------------------------------------------------------- duplicates
     next(steps, None)
     sec = report.section("Duplicates")
@@ -610,6 +659,67 @@ def explore_text(
     if out is not None:
         report.save(out)
     return report
+
+
+def _sentiment_section(
+    report: Any,
+    texts: Sequence[str],
+    valid: Any,
+    labels: Sequence[Any] | None,
+    sample: int,
+    seed: int,
+    plt: Any,
+) -> None:
+    """VADER compound scores: distribution, positive/neutral/negative shares, per label."""
+    import pandas as pd
+
+    from labelwise.text.rules import vader_scores
+
+    sec = report.section("Sentiment")
+    idx = np.flatnonzero(np.asarray(valid, dtype=bool))
+    if len(idx) == 0:
+        sec.text("No non-blank texts to score.")
+        return
+    note = ""
+    if len(idx) > sample:
+        idx = np.sort(np.random.default_rng(seed).choice(idx, size=sample, replace=False))
+        note = f" (a random sample of {sample:,} texts)"
+    try:
+        scores = vader_scores([texts[int(i)] for i in idx], show_progress=False)
+    except ImportError as exc:
+        sec.alerts([("warning", f"sentiment skipped: {exc}")])
+        return
+    pos = float(np.mean(scores >= 0.05))
+    neg = float(np.mean(scores <= -0.05))
+    sec.text(
+        "VADER compound sentiment (a lexicon tuned for short social-media text; -1 very "
+        f"negative, +1 very positive){note}."
+    )
+    sec.kv(
+        {
+            "positive (>= 0.05)": f"{pos:.1%}",
+            "neutral": f"{1 - pos - neg:.1%}",
+            "negative (<= -0.05)": f"{neg:.1%}",
+            "mean compound score": f"{float(np.mean(scores)):.3f}",
+        }
+    )
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    ax.hist(scores, bins=40, range=(-1, 1), color="#1a7f37")
+    ax.set_xlabel("compound score")
+    ax.set_ylabel("texts")
+    fig.tight_layout()
+    sec.figure(fig, caption="Sentiment of the texts")
+    if labels is not None:
+        names = _label_names(labels)
+        labs = [names[int(i)] for i in idx]
+        frame = pd.DataFrame({"label": labs, "score": scores})
+        table = (
+            frame.groupby("label")["score"]
+            .agg(texts="size", mean="mean", positive=lambda s: float((s >= 0.05).mean()))
+            .round(3)
+            .reset_index()
+        )
+        sec.table(table, index=False, caption="Sentiment per label")
 
 
 def _label_names(labels: Sequence[Any]) -> list[str]:

@@ -22,7 +22,7 @@ from labelwise._deprecation import renamed_kwarg
 from labelwise.errors import DataError
 from labelwise.progress import progress as _progress
 
-__all__ = ["guess_text_column", "read_text_folder", "read_texts"]
+__all__ = ["detect_encoding", "guess_text_column", "read_text_folder", "read_texts"]
 
 _TEXT_SUFFIXES = (".csv", ".tsv", ".tab", ".jsonl", ".ndjson", ".json", ".parquet", ".pq", ".txt")
 
@@ -52,6 +52,38 @@ def guess_text_column(df: Any) -> str:
             f"no column holds text (columns: {list(df.columns)[:30]}); name it with column="
         )
     return str(best)
+
+
+def detect_encoding(path: str | Path, encoding: str = "utf-8") -> str:
+    """``encoding``, corrected by the file's byte-order mark: a UTF-8 BOM gives
+    ``"utf-8-sig"`` (so the first column name does not start with ``\\ufeff``), a UTF-16
+    BOM ``"utf-16"``.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes(b"\\xef\\xbb\\xbftext\\nhi\\n")
+    >>> detect_encoding(p)
+    'utf-8-sig'
+    """
+    try:
+        with Path(path).open("rb") as fh:
+            head = fh.read(4)
+    except OSError:
+        return encoding
+    if head.startswith(b"\xef\xbb\xbf") and encoding.lower().replace("_", "-") in (
+        "utf-8",
+        "utf8",
+    ):
+        return "utf-8-sig"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and encoding.lower().replace("_", "-") in (
+        "utf-8",
+        "utf8",
+        "utf-16",
+    ):
+        return "utf-16"
+    return encoding
 
 
 def _read_jsonl(path: Path, encoding: str) -> Any:
@@ -143,7 +175,8 @@ def read_texts(
     quoted : bool, optional
         Honour quotes in delimited files (default: yes for CSV, no for TSV).
     encoding : str
-        Text encoding.
+        Text encoding; a byte-order mark in the file overrides UTF-8 (see
+        :func:`detect_encoding`).
 
     Returns
     -------
@@ -168,6 +201,13 @@ def read_texts(
         raise DataError(f"text file {str(p)!r} does not exist; check the path")
     if p.is_dir():
         raise DataError(f"{str(p)!r} is a folder; use read_text_folder() for folders of .txt files")
+    try:
+        "".encode(encoding)
+    except LookupError:
+        raise DataError(
+            f"unknown text encoding {encoding!r}; use e.g. utf-8, latin-1, cp1252"
+        ) from None
+    encoding = detect_encoding(p, encoding)
     suffix = p.suffix.lower()
     if suffix in (".csv", ".tsv", ".tab") or (sep is not None and suffix not in (".txt",)):
         separator = sep or ("," if suffix == ".csv" else "\t")

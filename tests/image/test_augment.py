@@ -134,7 +134,11 @@ def test_augment_images_with_yolo_boxes(tmp_path: Path) -> None:
     res = augment_images(
         src, tmp_path / "out", preset="detection", n_per_image=3, annotations=ann, seed=2
     )
-    assert [f[0] for f in res.failures] == ["unlabelled.png"]
+    assert res.failures == []
+    assert [w[0] for w in res.warnings if "no annotation" in w[1]] == ["unlabelled.png"]
+    m = res.manifest
+    assert (m["boxes_in"] - m["boxes_out"] == m["boxes_dropped"]).all()
+    assert res.n_boxes_dropped == int(m["boxes_dropped"].sum())
     back = read_annotations("yolo", tmp_path / "out" / "labels", images_dir=tmp_path / "out")
     assert back.errors == []
     assert back.n_boxes >= 6

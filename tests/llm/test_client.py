@@ -87,7 +87,9 @@ def test_timeout_then_success(server: LocalChatServer, make_client: MakeClient) 
 def test_retries_used_up_raise_request_failed_and_cache_nothing(
     server: LocalChatServer, make_client: MakeClient
 ) -> None:
-    server.script(Status(500), Status(500), Status(500))
+    # Transient 500s differ from one attempt to the next (the same body twice is not
+    # retried: see test_llm_servers.py).
+    server.script(Status(500, "busy 1"), Status(500, "busy 2"), Status(500, "busy 3"))
     client = make_client(server, max_retries=2)
     with pytest.raises(RequestFailed) as info:
         client.complete(MSG)

@@ -88,6 +88,7 @@ def test_zero_shot_and_few_shot_write_vote_columns(sms_file, tmp_path):
             "ham:are we meeting later?|I will call you when I get home",
             "--cache",
             str(cache),
+            "--no-auto-abstain",  # every text votes (the default abstains on unsure ones)
         ],
     )
     assert res.exit_code == 0, res.output

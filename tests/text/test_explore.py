@@ -92,6 +92,7 @@ def test_report_from_a_list_and_a_frame(tmp_path):
         "Lengths",
         "Vocabulary and n-grams",
         "Word cloud",
+        "Sentiment",
         "Duplicates",
     ]
     df = pd.DataFrame({"msg": TEXTS, "y": ["spam", "ham", "spam", "spam", "ham", None, "ham"]})
