@@ -55,6 +55,17 @@ class AnnotationsStore(StoreCore):
                 return self._replay(prev, user, task_id), False
             row = self._task_row(conn, p.id, task_id)
             data = json.loads(row.data)
+        self._check_open(row, task_id)
+        if not self.reservations.holds(p.id, user.id, task_id):
+            # Submitting without being handed the task: fine while a slot is free, but not
+            # into a slot someone else is working on.
+            read_at = time.time() - 1.0
+            others = self.reservations.others(p.id, task_id, user.id, read_at=read_at)
+            if int(row.n_done) + others >= int(row.overlap):
+                raise Conflict(
+                    f"task {task_id} is being annotated by others (overlap {row.overlap}); "
+                    "ask for your next task instead"
+                )
         clean = self._validate(p, result, data)
         now = time.time()
 
@@ -73,6 +84,9 @@ class AnnotationsStore(StoreCore):
                     f"you already annotated task {task_id} (annotation {mine.id}); change it with "
                     f"PUT /api/annotations/{mine.id}"
                 )
+            # The check that keeps a task at exactly ``overlap`` annotations: it runs in the
+            # write transaction (SQLite: the one writer; PostgreSQL: the task row is locked).
+            self._check_open(self._lock_task(conn, p.id, task_id), task_id)
             ann_id = conn.execute(
                 self._text(
                     "INSERT INTO annotations (task_id, project_id, user_id, submission_id, result, status, lead_time, "
@@ -95,8 +109,25 @@ class AnnotationsStore(StoreCore):
             return self._ann_dict(stored, user.username), True
 
         out = self.db.write(op)
-        self.reservations.release(p.id, user.id, task_id)
+        if out[1]:
+            self.reservations.completed(p.id, user.id, task_id)
         return out
+
+    @staticmethod
+    def _check_editable(row: Any) -> None:
+        if row.status in ("accepted", "fixed"):
+            raise Conflict(
+                f"annotation {row.id} was already {row.status} by a reviewer and is final; "
+                "ask a reviewer to change it (review 'fix')"
+            )
+
+    @staticmethod
+    def _check_open(row: Any, task_id: int) -> None:
+        if int(row.n_done) >= int(row.overlap):
+            raise Conflict(
+                f"task {task_id} already has its {row.overlap} annotation(s) (overlap); "
+                "ask for your next task instead"
+            )
 
     def _replay(self, prev: Any, user: User, task_id: int) -> dict[str, Any]:
         if prev.user_id != user.id or prev.task_id != task_id:
@@ -124,7 +155,12 @@ class AnnotationsStore(StoreCore):
     def update_annotation(
         self, user: User, ann_id: int, result: Any, *, lead_time: float | None = None
     ) -> dict[str, Any]:
-        """The author changes their annotation (a rejected one goes back to ``submitted``)."""
+        """The author changes their annotation (a rejected one goes back to ``submitted``).
+
+        An accepted or fixed annotation is final: the author cannot change it (a reviewer
+        can, with review 'fix'), so a reviewed answer never silently turns back into an
+        unreviewed one.
+        """
         with self.db.read() as conn:
             row = self._ann_row(conn, ann_id)
             if row.user_id != user.id:
@@ -132,12 +168,21 @@ class AnnotationsStore(StoreCore):
                 raise Forbidden(
                     "only the author can change an annotation; reviewers use review 'fix'"
                 )
+            self._check_editable(row)
             p = self.check_access(user, row.project_id)
             data = json.loads(self._task_row(conn, p.id, row.task_id).data)
         clean = self._validate(p, result, data)
 
         def op(conn: Any) -> dict[str, Any]:
             cur = self._ann_row(conn, ann_id)
+            self._check_editable(cur)
+            if cur.status == "rejected":
+                task = self._lock_task(conn, int(cur.project_id), int(cur.task_id))
+                if int(task.n_done) >= int(task.overlap):
+                    raise Conflict(
+                        f"task {cur.task_id} got its {task.overlap} annotation(s) from others after "
+                        "yours was rejected; your annotation stays rejected"
+                    )
             conn.execute(
                 self._text(
                     "UPDATE annotations SET result = :r, status = 'submitted', updated_at = :n, "
@@ -260,6 +305,13 @@ class AnnotationsStore(StoreCore):
             cur = self._ann_row(conn, ann_id)
             was_counted = cur.status in COUNTED_STATUSES
             new_status = {"accept": "accepted", "reject": "rejected", "fix": "fixed"}[action]
+            if not was_counted and new_status != "rejected":
+                task = self._lock_task(conn, int(cur.project_id), int(cur.task_id))
+                if int(task.n_done) >= int(task.overlap):
+                    raise Conflict(
+                        f"task {cur.task_id} already has its {task.overlap} annotation(s) from others; "
+                        "this rejected annotation cannot be counted again (reject or fix one of those)"
+                    )
             conn.execute(
                 self._text(
                     "INSERT INTO reviews (annotation_id, reviewer_id, action, comment, before, created_at) "

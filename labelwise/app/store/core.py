@@ -290,6 +290,19 @@ class StoreCore:
             raise NotFound(f"no task {task_id} in project {project_id}")
         return row
 
+    def _lock_task(self, conn: Any, project_id: int, task_id: int) -> Any:
+        """The task row inside a write, locked against other writers until commit."""
+        lock = "" if self.db.is_sqlite else " FOR UPDATE"
+        row = conn.execute(
+            self._text(
+                f"SELECT id, n_done, overlap, open FROM tasks WHERE id = :t AND project_id = :p{lock}"
+            ),
+            {"t": task_id, "p": project_id},
+        ).first()
+        if row is None:
+            raise NotFound(f"no task {task_id} in project {project_id}")
+        return row
+
     def _task_dict(
         self, conn: Any, row: Any, user: User | None, *, full: bool = False, mine: bool = True
     ) -> dict[str, Any]:

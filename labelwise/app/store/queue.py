@@ -94,6 +94,7 @@ class QueueStore(StoreCore):
             if need <= 0:
                 break
             limit = len(self.reservations.reserved_in(p.id)) + need + 4 + 32 * attempt
+            read_at = time.time()
             rows = self._rows(
                 "SELECT t.id, t.n_done, t.overlap FROM tasks t "
                 "WHERE t.project_id = :p AND t.open = 1 "
@@ -108,7 +109,8 @@ class QueueStore(StoreCore):
                         break
                     if r.id in chosen:
                         continue
-                    if r.n_done + self.reservations.others(p.id, r.id, user.id) >= r.overlap:
+                    others = self.reservations.others(p.id, r.id, user.id, read_at=read_at)
+                    if r.n_done + others >= r.overlap:
                         continue
                     self.reservations.reserve(p.id, user.id, int(r.id))
                     chosen.append(int(r.id))

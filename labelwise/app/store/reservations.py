@@ -8,6 +8,8 @@ import time
 __all__ = ["RESERVATION_SECONDS", "Reservations"]
 
 RESERVATION_SECONDS = 600.0
+#: How long a committed submission is remembered for queue reads that started before it.
+RECENT_SECONDS = 120.0
 
 
 class Reservations:
@@ -20,6 +22,9 @@ class Reservations:
         self.by_user: dict[tuple[int, int], list[int]] = {}
         self.by_project: dict[int, set[int]] = {}
         self.project_locks: dict[int, threading.Lock] = {}
+        # Submissions committed lately, per task: a task list read before such a commit
+        # still shows the old count, so the queue adds these to it (see ``others``).
+        self.recent: dict[int, list[float]] = {}
 
     def project_lock(self, project_id: int) -> threading.Lock:
         with self.lock:
@@ -53,10 +58,33 @@ class Reservations:
                 self._purge_task(project_id, t, now)
             return set(self.by_project.get(project_id, ()))
 
-    def others(self, project_id: int, task_id: int, user_id: int) -> int:
+    def others(
+        self, project_id: int, task_id: int, user_id: int, *, read_at: float | None = None
+    ) -> int:
+        """People other than ``user_id`` holding the task, plus submissions to it committed
+        at or after ``read_at`` (a count read at ``read_at`` may not include them yet)."""
         with self.lock:
             holders = self._purge_task(project_id, task_id, time.time())
-            return sum(1 for u in holders if u != user_id)
+            n = sum(1 for u in holders if u != user_id)
+            if read_at is not None:
+                n += sum(1 for t in self.recent.get(task_id, ()) if t >= read_at)
+            return n
+
+    def holds(self, project_id: int, user_id: int, task_id: int) -> bool:
+        with self.lock:
+            return user_id in self._purge_task(project_id, task_id, time.time())
+
+    def completed(self, project_id: int, user_id: int, task_id: int) -> None:
+        """``user_id`` submitted to ``task_id`` (committed): swap the hold for a recent mark."""
+        now = time.time()
+        with self.lock:
+            marks = [t for t in self.recent.get(task_id, ()) if t > now - RECENT_SECONDS]
+            marks.append(now)
+            self.recent[task_id] = marks
+            if len(self.recent) > 10_000:
+                for tid in [k for k, v in self.recent.items() if v[-1] < now - RECENT_SECONDS]:
+                    del self.recent[tid]
+        self.release(project_id, user_id, task_id)
 
     def reserve(self, project_id: int, user_id: int, task_id: int) -> None:
         with self.lock:
