@@ -200,6 +200,28 @@ class AnnotationsStore(StoreCore):
 
         return self.db.write(op)
 
+    def delete_annotation(self, user: User, ann_id: int) -> dict[str, Any]:
+        """Delete an annotation: its author while it is not reviewed as final, or an admin.
+
+        A counted annotation frees its slot: the task goes back to the queue.
+        """
+        with self.db.read() as conn:
+            row = self._ann_row(conn, ann_id)
+        self._check_annotation_access(user, row)
+        if not user.is_admin:
+            if row.user_id != user.id:
+                raise Forbidden("only the author or an admin can delete an annotation")
+            self._check_editable(row)
+
+        def op(conn: Any) -> None:
+            cur = self._ann_row(conn, ann_id)
+            conn.execute(self._text("DELETE FROM annotations WHERE id = :i"), {"i": ann_id})
+            if cur.status in COUNTED_STATUSES:
+                self._count(conn, int(cur.task_id), -1)
+
+        self.db.write(op)
+        return {"deleted": ann_id, "task_id": int(row.task_id)}
+
     def list_annotations(
         self,
         user: User,
