@@ -183,16 +183,13 @@ def export_cmd(
         "all", help="all annotations, or final (one per task: gold, reviewed, latest)."
     ),
 ) -> None:
-    from labelwise.formats import ConversionReport, FormatError, export_items, pack_zip
+    from labelwise.formats import pack_zip
 
     with _store(folder) as store:
         p = _project(store, project)
-        report = ConversionReport()
-        items = store.export_items(p.id, which="final" if fmt in ("yolo", "voc") else which)
-        try:
-            files = export_items(items, p.config, fmt, report=report)
-        except FormatError as exc:
-            raise typer.BadParameter(str(exc)) from None
+        # Refuses (one line, exit 2) a format that does not fit, naming those that do.
+        files, problems = store.export_files(p.id, fmt, which=which)
+        n_items = store.task_count(p.id)
     if len(files) == 1 and out.suffix:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(next(iter(files.values())))
@@ -204,8 +201,8 @@ def export_cmd(
             dest = out / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-    console.print(f"wrote {len(items)} items of {p.name!r} as {fmt} to {out}")
-    for problem in report.problems[:50]:
+    console.print(f"wrote {n_items} items of {p.name!r} as {fmt} to {out}")
+    for problem in problems[:50]:
         console.print(f"  [yellow]note:[/yellow] {problem}", highlight=False)
 
 

@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
-from labelwise.app.errors import AppError  # noqa: E402
+from labelwise.app.errors import AppError, TooManyRequests  # noqa: E402
 from labelwise.app.server import (  # noqa: E402
     auth,
     data,
@@ -43,7 +43,7 @@ from labelwise.app.server import (  # noqa: E402
     work,
 )
 from labelwise.app.server.deps import Settings  # noqa: E402
-from labelwise.app.server.guard import Wrap, guard  # noqa: E402
+from labelwise.app.server.guard import BodyTooLarge, Wrap, guard  # noqa: E402
 from labelwise.app.server.ui import STATIC  # noqa: E402
 from labelwise.app.store import Store  # noqa: E402
 
@@ -117,11 +117,20 @@ def create_app(
 
     @app.exception_handler(AppError)
     async def _app_error(_req: Request, exc: AppError) -> Any:
-        return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=exc.status)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(
+            {"error": exc.code, "detail": str(exc)}, status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(LabelwiseError)
     async def _lw_error(_req: Request, exc: LabelwiseError) -> Any:
         return JSONResponse({"error": "bad_request", "detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_req: Request, exc: BodyTooLarge) -> Any:
+        return JSONResponse({"error": "payload_too_large", "detail": exc.detail}, status_code=413)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> Any:

@@ -46,7 +46,9 @@ def login(body: LoginBody, request: Request, st: Store = Depends(store_of)) -> A
     sent = request.headers.get("x-csrf-token", "")
     if not pre or not sent or not same_secret(pre, sent):
         raise Forbidden("missing or wrong CSRF token; load the login page again")
-    user = st.authenticate(body.username, body.password)
+    user = st.authenticate(
+        body.username, body.password, client=request.client.host if request.client else None
+    )
     sid, csrf = st.create_session(user)
     resp = JSONResponse({"user": user.to_dict(), "csrf": csrf})
     set_cookie(request, resp, SESSION_COOKIE, sid, http_only=True, max_age=14 * 24 * 3600)

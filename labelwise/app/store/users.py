@@ -124,17 +124,26 @@ class UsersStore(StoreCore):
         self.forget_auth()
         return {"deleted": u.username}
 
-    def authenticate(self, username: str, password: str) -> User:
-        """The user for a username and password, or :class:`AuthError`."""
+    def authenticate(self, username: str, password: str, *, client: str | None = None) -> User:
+        """The user for a username and password, or :class:`AuthError`.
+
+        Wrong passwords are throttled (see :mod:`labelwise.app.throttle`): after repeated
+        failures on a name or from a ``client`` address, attempts get
+        :class:`~labelwise.app.errors.TooManyRequests` until the wait is over.
+        """
+        self.login_throttle.check(username, client)
         row = self._first(
             "SELECT id, username, role, active, password_hash FROM users WHERE username = :u",
             {"u": username},
         )
         # Verify against a dummy hash for unknown users too, so timing does not tell.
         stored = row.password_hash if row is not None else _dummy_hash()
-        ok = check_password(stored, password)
+        with self.login_throttle.slot():
+            ok = check_password(stored, password)
         if row is None or not ok or not row.active:
+            self.login_throttle.failed(username, client)
             raise AuthError("wrong username or password")
+        self.login_throttle.succeeded(username)
         return self._user(row)
 
     def create_token(self, user: User | int | str, *, name: str = "api") -> str:
