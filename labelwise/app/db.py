@@ -181,6 +181,15 @@ def _tables() -> Any:
         sa.Column("created_at", sa.Float, nullable=False),
         sa.UniqueConstraint("task_id", "source", name="uq_prediction_task_source"),
     )
+    # Work handed out and not yet submitted (PostgreSQL, where several server processes
+    # share the queue; one SQLite process keeps these in memory).
+    sa.Table(
+        "reservations",
+        md,
+        owned_by("task_id", "tasks.id", primary_key=True),
+        owned_by("user_id", "users.id", primary_key=True, index=True),
+        sa.Column("expires_at", sa.Float, nullable=False),
+    )
     sa.Table(
         "skips",
         md,

@@ -58,7 +58,9 @@ class AnnotationsStore(StoreCore):
             data = json.loads(row.data)
             self._check_not_mine(conn, user, task_id)
         self._check_open(row, task_id)
-        if not self.reservations.holds(p.id, user.id, task_id):
+        if not self.db.is_sqlite:
+            self._check_shared_slot(p.id, user, row)
+        elif not self.reservations.holds(p.id, user.id, task_id):
             # Submitting without being handed the task: fine while a slot is free, but not
             # into a slot someone else is working on.
             others = self.reservations.others(p.id, task_id, user.id, read_at=read_at)
@@ -80,6 +82,11 @@ class AnnotationsStore(StoreCore):
             # The check that keeps a task at exactly ``overlap`` annotations: it runs in the
             # write transaction (SQLite: the one writer; PostgreSQL: the task row is locked).
             self._check_open(self._lock_task(conn, p.id, task_id), task_id)
+            if not self.db.is_sqlite:
+                conn.execute(
+                    self._text("DELETE FROM reservations WHERE task_id = :t AND user_id = :u"),
+                    {"t": task_id, "u": user.id},
+                )
             ann_id = conn.execute(
                 self._text(
                     "INSERT INTO annotations (task_id, project_id, user_id, submission_id, result, status, lead_time, "
@@ -105,6 +112,20 @@ class AnnotationsStore(StoreCore):
         if out[1]:
             self.reservations.completed(p.id, user.id, task_id)
         return out
+
+    def _check_shared_slot(self, project_id: int, user: User, task: Any) -> None:
+        """PostgreSQL: the database-held reservations decide whether a slot is free."""
+        row = self._first(
+            "SELECT COALESCE(SUM(CASE WHEN user_id = :u THEN 1 ELSE 0 END), 0) AS mine, "
+            "COALESCE(SUM(CASE WHEN user_id != :u THEN 1 ELSE 0 END), 0) AS others "
+            "FROM reservations WHERE task_id = :t AND expires_at > :now",
+            {"u": user.id, "t": int(task.id), "now": time.time()},
+        )
+        if not row.mine and int(task.n_done) + int(row.others) >= int(task.overlap):
+            raise Conflict(
+                f"task {task.id} is being annotated by others (overlap {task.overlap}); "
+                "ask for your next task instead"
+            )
 
     def _check_not_mine(self, conn: Any, user: User, task_id: int) -> None:
         mine = conn.execute(

@@ -156,6 +156,8 @@ class QueueStore(StoreCore):
         """
         p = self.check_access(user, project_id)
         count = max(1, min(int(count), 5))
+        if not self.db.is_sqlite:
+            return self._next_tasks_shared(user, p.id, count)
         chosen: list[int] = []
         held = self.reservations.held_by(p.id, user.id)
         if held:
@@ -212,6 +214,65 @@ class QueueStore(StoreCore):
                 for t in chosen
             ]
 
+    def _next_tasks_shared(self, user: User, project_id: int, count: int) -> list[dict[str, Any]]:
+        """:meth:`next_tasks` for several server processes (PostgreSQL): reservations live
+        in the database; candidate rows are locked with ``SKIP LOCKED`` so two processes
+        never hand out the same free slot at the same moment."""
+        ttl = self.reservations.ttl
+
+        def op(conn: Any) -> list[int]:
+            now = time.time()
+            params = {"p": project_id, "u": user.id, "now": now}
+            held = [
+                int(r[0])
+                for r in conn.execute(
+                    self._text(
+                        "SELECT r.task_id FROM reservations r JOIN tasks t ON t.id = r.task_id "
+                        "WHERE r.user_id = :u AND t.project_id = :p AND r.expires_at > :now "
+                        "AND t.open = 1 AND NOT EXISTS (SELECT 1 FROM annotations a "
+                        "WHERE a.task_id = t.id AND a.user_id = :u) AND NOT EXISTS "
+                        "(SELECT 1 FROM skips s WHERE s.task_id = t.id AND s.user_id = :u) "
+                        "ORDER BY t.queue_key, t.id"
+                    ),
+                    params,
+                )
+            ][:count]
+            need = count - len(held)
+            fresh: list[int] = []
+            if need > 0:
+                fresh = [
+                    int(r[0])
+                    for r in conn.execute(
+                        self._text(
+                            "SELECT t.id FROM tasks t WHERE t.project_id = :p AND t.open = 1 "
+                            "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id "
+                            "AND a.user_id = :u) AND NOT EXISTS (SELECT 1 FROM skips s "
+                            "WHERE s.task_id = t.id AND s.user_id = :u) AND t.n_done + "
+                            "(SELECT COUNT(*) FROM reservations r WHERE r.task_id = t.id "
+                            "AND r.user_id != :u AND r.expires_at > :now) < t.overlap "
+                            "ORDER BY t.queue_key, t.id LIMIT :l FOR UPDATE OF t SKIP LOCKED"
+                        ),
+                        {**params, "l": need},
+                    )
+                ]
+            chosen = held + fresh
+            if chosen:
+                conn.execute(
+                    self._text(
+                        "INSERT INTO reservations (task_id, user_id, expires_at) VALUES (:t, :u, :e) "
+                        "ON CONFLICT (task_id, user_id) DO UPDATE SET expires_at = excluded.expires_at"
+                    ),
+                    [{"t": t, "u": user.id, "e": now + ttl} for t in chosen],
+                )
+            return chosen
+
+        chosen = self.db.write(op)
+        with self.db.read() as conn:
+            return [
+                self._task_dict(conn, self._task_row(conn, project_id, t), user, mine=False)
+                for t in chosen
+            ]
+
     def skip_task(self, user: User, project_id: int, task_id: int) -> None:
         """The user passes on a task; it never comes back to them."""
         p = self.check_access(user, project_id)
@@ -224,6 +285,11 @@ class QueueStore(StoreCore):
                 ),
                 {"t": task_id, "u": user.id, "n": time.time()},
             )
+            if not self.db.is_sqlite:
+                conn.execute(
+                    self._text("DELETE FROM reservations WHERE task_id = :t AND user_id = :u"),
+                    {"t": task_id, "u": user.id},
+                )
 
         self.db.write(op)
         self.reservations.release(p.id, user.id, task_id)
