@@ -221,6 +221,9 @@ class QueueStore(StoreCore):
         ttl = self.reservations.ttl
 
         def op(conn: Any) -> list[int]:
+            # A reservation is a courtesy (submit re-checks the slot): no need to wait for
+            # its commit to reach the disk.
+            conn.execute(self._text("SET LOCAL synchronous_commit = off"))
             now = time.time()
             params = {"p": project_id, "u": user.id, "now": now}
             held = [
