@@ -74,3 +74,33 @@ def test_wrong_passwords_are_throttled_with_retry_after(live) -> None:
     # the right password waits too (no oracle while locked); other users are not affected
     assert login("ann", PASSWORDS["ann"]).status_code == 429
     assert login("bob", PASSWORDS["bob"]).status_code == 200
+
+
+def test_password_checks_run_in_a_few_slots_only() -> None:
+    """Concurrent logins beyond the slots wait, then get 429: Argon2 memory stays bounded."""
+    import threading
+
+    import pytest
+
+    from labelwise.app import TooManyRequests
+    from labelwise.app.throttle import LoginThrottle
+
+    t = LoginThrottle(slots=1, slot_wait=0.05)
+    inside = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with t.slot():
+            inside.set()
+            release.wait(5)
+
+    th = threading.Thread(target=hold)
+    th.start()
+    inside.wait(5)
+    with pytest.raises(TooManyRequests) as err, t.slot():
+        pass
+    assert err.value.retry_after >= 1
+    release.set()
+    th.join()
+    with t.slot():  # free again
+        pass
