@@ -12,9 +12,14 @@ auth) under the same concurrency, and the same load on a 10,000-task project (qu
 scaling). Afterwards it checks that every acknowledged submission is in the database exactly
 once and that the per-task counters agree.
 
+Then (``--backends sqlite,postgresql``) the same 100k-task load on PostgreSQL: a throwaway
+server from the system's binaries, ``labelwise serve --db postgresql://... --workers 4``, and
+prints flat-out throughput against the single SQLite process measured in the same run.
+
 Usage::
 
     .venv/bin/python bench/app_load.py [--tasks 100000] [--users 50] [--seconds 20]
+        [--backends sqlite,postgresql] [--pg-workers 4]
 """
 
 from __future__ import annotations
@@ -47,8 +52,16 @@ LABELS = CONFIG["controls"][0]["labels"]
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def build(folder: Path, n_tasks: int, n_users: int) -> tuple[int, list[str], float]:
-    with Store.open(folder) as store:
+def open_store(target: Path | str, folder: Path) -> Store:
+    if isinstance(target, Path):
+        return Store.open(target)
+    return Store.open(target, media_root=folder / "media")
+
+
+def build(
+    folder: Path, n_tasks: int, n_users: int, target: Path | str | None = None
+) -> tuple[int, list[str], float]:
+    with open_store(target if target is not None else folder, folder) as store:
         p = store.create_project(f"load-{n_tasks}", CONFIG)
         t0 = time.perf_counter()
         store.add_tasks(
@@ -65,9 +78,15 @@ def build(folder: Path, n_tasks: int, n_users: int) -> tuple[int, list[str], flo
 
 
 def start_server(
-    folder: Path, port: int, synchronous: str = "FULL", nice: int = 0
+    folder: Path,
+    port: int,
+    synchronous: str = "FULL",
+    nice: int = 0,
+    db: str | None = None,
+    workers: int = 1,
 ) -> subprocess.Popen[bytes]:
     env = {**os.environ, "LABELWISE_PROGRESS": "0"}
+    extra = ["--db", db, "--workers", str(workers)] if db else []
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -79,7 +98,9 @@ def start_server(
             str(port),
             "--synchronous",
             synchronous,
+            *extra,
         ],
+        start_new_session=True,
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -120,6 +141,108 @@ async def health_load(url: str, users: int, seconds: float) -> list[float]:
     return lat
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Stop the server and any worker processes it started (its process group)."""
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_modes(
+    url: str, tokens: list[str], project: int, seconds: float
+) -> dict[str, dict[str, object]]:
+    """Paced and flat-out annotators against one server: summaries and acknowledged ids."""
+    out: dict[str, dict[str, object]] = {}
+    for mode, think in (("paced", (0.2, 1.0)), ("flat-out", (0.0, 0.0))):
+        res = simulate_annotators(
+            url,
+            tokens,
+            project,
+            control="sentiment",
+            labels=LABELS,
+            duration=seconds,
+            think=think,
+            seed=1,
+        )
+        out[mode] = {"summary": res.summary(), "acked": [a[0] for a in res.acknowledged]}
+    return out
+
+
+def compare_backends(args: argparse.Namespace, work: Path) -> bool:
+    """SQLite (1 process) vs PostgreSQL (``--pg-workers`` processes) on the same load."""
+    from labelwise.app.pglocal import LocalPostgres
+
+    results: dict[str, dict[str, dict[str, object]]] = {}
+    checks: dict[str, dict[str, int]] = {}
+    pg = LocalPostgres.start()
+    try:
+        for backend in args.backends.split(","):
+            folder = work / f"cmp-{backend}"
+            target: Path | str = folder if backend == "sqlite" else pg.create_schema("bench")
+            proj, tokens, _ = build(folder, args.tasks, args.users, target)
+            proc = start_server(
+                folder,
+                args.port,
+                args.synchronous,
+                args.server_nice,
+                db=None if backend == "sqlite" else str(target),
+                workers=1 if backend == "sqlite" else args.pg_workers,
+            )
+            try:
+                results[backend] = run_modes(
+                    f"http://127.0.0.1:{args.port}", tokens, proj, args.seconds
+                )
+            finally:
+                stop_server(proc)
+            acked = [a for r in results[backend].values() for a in r["acked"]]  # type: ignore[attr-defined]
+            checks[backend] = verify(target, acked, folder)
+    finally:
+        pg.stop()
+    print(
+        f"\nbackends, {args.tasks} tasks, {args.users} annotators, {args.seconds:.0f} s per run "
+        f"(PostgreSQL: {args.pg_workers} server processes; SQLite: 1)\n"
+    )
+    head = f"{'backend':24} {'mode':9} {'next p50':>9} {'next p99':>9} {'submit p50':>10} {'submit p99':>10} {'req/s':>7} {'submits/s':>9} {'409s':>5}"
+    print(head)
+    print("-" * len(head))
+    for backend, modes in results.items():
+        name = backend if backend == "sqlite" else f"{backend} x{args.pg_workers}"
+        for mode, r in modes.items():
+            s = r["summary"]
+            assert isinstance(s, dict)
+            conflicts = s["errors"].get("submit 409", 0) if s["errors"] else 0
+            print(
+                f"{name:24} {mode:9} {fmt(s['next_p50_ms']):>9} {fmt(s['next_p99_ms']):>9} "
+                f"{fmt(s['submit_p50_ms']):>10} {fmt(s['submit_p99_ms']):>10} "
+                f"{s['requests_per_s']:7.0f} {fmt(s['submits_per_s']):>9} {conflicts:>5}"
+            )
+    ok = True
+    if "sqlite" in results and "postgresql" in results:
+        sq = results["sqlite"]["flat-out"]["summary"]
+        pq = results["postgresql"]["flat-out"]["summary"]
+        assert isinstance(sq, dict) and isinstance(pq, dict)
+        print(
+            f"\nflat-out submits/s, PostgreSQL x{args.pg_workers} vs SQLite x1 (same run): "
+            f"{pq['submits_per_s'] / max(sq['submits_per_s'], 1e-9):.2f}x "
+            f"(requests/s {pq['requests_per_s'] / max(sq['requests_per_s'], 1e-9):.2f}x)"
+        )
+        for backend in results:
+            paced = results[backend]["paced"]["summary"]
+            assert isinstance(paced, dict)
+            worst = max(paced["next_p99_ms"] or 0, paced["submit_p99_ms"] or 0)
+            print(f"paced p99 (worst of next/submit) on {backend}: {worst:.1f} ms (target < 100)")
+    for backend, check in checks.items():
+        good = check["missing"] == 0 and check["duplicated"] == 0
+        good = good and check["stored"] == check["n_done"]
+        ok = ok and good
+        print(f"exactly-once check on {backend}: {check} {'PASS' if good else 'FAIL'}")
+    return ok
+
+
 def server_cpu(pid: int) -> float:
     """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
     try:
@@ -130,8 +253,9 @@ def server_cpu(pid: int) -> float:
         return float("nan")
 
 
-def verify(folder: Path, acked: list[str]) -> dict[str, int]:
-    with Store.open(folder) as store, store.db.read() as conn:
+def verify(target: Path | str, acked: list[str], folder: Path | None = None) -> dict[str, int]:
+    store_folder = folder if folder is not None else Path(str(target))
+    with open_store(target, store_folder) as store, store.db.read() as conn:
         sids = [r[0] for r in conn.execute(store.sa.text("SELECT submission_id FROM annotations"))]
         n_done = conn.execute(
             store.sa.text("SELECT COALESCE(SUM(n_done), 0) FROM tasks")
@@ -175,8 +299,23 @@ def main() -> None:
         choices=["FULL", "NORMAL"],
         help="SQLite durability level of the server",
     )
+    ap.add_argument(
+        "--backends",
+        default="sqlite,postgresql",
+        help="backends for the comparison run ('' to skip it)",
+    )
+    ap.add_argument("--pg-workers", type=int, default=4, help="PostgreSQL server processes")
+    ap.add_argument(
+        "--only-backends", action="store_true", help="skip the 10k/100k SQLite scaling runs"
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="labelwise-load-"))
+    if args.only_backends:
+        try:
+            ok = compare_backends(args, work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(0 if ok else 1)
     rows = []
     try:
         big, small = work / "big", work / "small"
@@ -240,9 +379,9 @@ def main() -> None:
                     if s["errors"]:
                         print(f"  errors in {label}/{mode}: {s['errors']}")
             finally:
-                proc.terminate()
-                proc.wait(timeout=30)
+                stop_server(proc)
         check = verify(big, acked_all)
+        backends_ok = compare_backends(args, work) if args.backends else True
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -290,7 +429,7 @@ def main() -> None:
         if ok
         else "FAIL: see counts above"
     )
-    if not ok:
+    if not (ok and backends_ok):
         raise SystemExit(1)
 
 

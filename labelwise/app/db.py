@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,10 +25,34 @@ from labelwise.errors import require
 
 T = TypeVar("T")
 
-__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Database", "Writer", "metadata"]
+__all__ = [
+    "DB_FILENAME",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Database",
+    "Writer",
+    "metadata",
+    "normalize_url",
+]
 
 DB_FILENAME = "labelwise.db"
-SCHEMA_VERSION = 1
+#: Attempts of one PostgreSQL write that hits a deadlock, serialization or unique-key race.
+PG_RETRIES = 5
+# deadlock_detected, serialization_failure, unique_violation
+_PG_RETRY_CODES = ("40P01", "40001", "23505")
+SCHEMA_VERSION = 2
+
+#: Versioned migrations: ``{version: [SQL, ...]}`` takes a database from ``version - 1`` to
+#: ``version``. A new database is created at :data:`SCHEMA_VERSION` directly (from
+#: :data:`metadata`); an older one is brought up step by step, each step in one transaction.
+#: Column types are portable (``FLOAT`` is REAL on SQLite, double precision on PostgreSQL).
+MIGRATIONS: dict[int, list[str]] = {
+    2: [
+        "ALTER TABLE tokens ADD COLUMN expires_at FLOAT",
+        "ALTER TABLE tokens ADD COLUMN last_used_at FLOAT",
+        "ALTER TABLE sessions ADD COLUMN last_seen FLOAT",
+    ],
+}
 
 
 def _tables() -> Any:
@@ -62,6 +87,8 @@ def _tables() -> Any:
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("expires_at", sa.Float),  # NULL: never
+        sa.Column("last_used_at", sa.Float),
     )
     sa.Table(
         "sessions",
@@ -70,6 +97,7 @@ def _tables() -> Any:
         owned_by("user_id", "users.id", index=True),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False),
+        sa.Column("last_seen", sa.Float),
     )
     sa.Table(
         "projects",
@@ -153,6 +181,15 @@ def _tables() -> Any:
         sa.Column("created_at", sa.Float, nullable=False),
         sa.UniqueConstraint("task_id", "source", name="uq_prediction_task_source"),
     )
+    # Work handed out and not yet submitted (PostgreSQL, where several server processes
+    # share the queue; one SQLite process keeps these in memory).
+    sa.Table(
+        "reservations",
+        md,
+        owned_by("task_id", "tasks.id", primary_key=True),
+        owned_by("user_id", "users.id", primary_key=True, index=True),
+        sa.Column("expires_at", sa.Float, nullable=False),
+    )
     sa.Table(
         "skips",
         md,
@@ -164,6 +201,18 @@ def _tables() -> Any:
 
 
 metadata = _tables()
+
+
+def normalize_url(url: str) -> str:
+    """A SQLAlchemy URL: ``postgresql://`` and ``postgres://`` use psycopg 3.
+
+    >>> normalize_url("postgresql://lw@127.0.0.1:5432/labels")
+    'postgresql+psycopg://lw@127.0.0.1:5432/labels'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
 
 
 class Writer:
@@ -268,6 +317,7 @@ class Database:
 
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         sa = require("sqlalchemy", "app")
+        url = normalize_url(url)
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
@@ -279,11 +329,40 @@ class Database:
             self._sqlite_setup(
                 self.write_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous.upper()
             )
-        else:  # pragma: no cover - needs a PostgreSQL server
-            self.read_engine = sa.create_engine(url, pool_size=20, max_overflow=20)
+        else:
+            # PostgreSQL: every request thread writes in its own transaction (the server
+            # orders them with row locks), so several processes can share one database.
+            self.read_engine = sa.create_engine(
+                url, pool_size=16, max_overflow=24, pool_timeout=60, pool_pre_ping=True
+            )
             self.write_engine = self.read_engine
-        metadata.create_all(self.write_engine)
+        if self.is_sqlite:
+            self._private_file(url)
+        self.schema_version = self._migrate()
+        self.writer: Writer | None = Writer(self.write_engine) if self.is_sqlite else None
+
+    @staticmethod
+    def _private_file(url: str) -> None:
+        """Create the SQLite file readable by its owner only (0600; WAL files follow it)."""
+        import os
+
+        path = url.split(":///", 1)[-1]
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for p in (path, path + "-wal", path + "-shm"):
+            if os.path.exists(p):
+                os.chmod(p, 0o600)
+
+    def _migrate(self) -> int:
+        """Stamp a new database, or run the migrations an older one needs; the version."""
+        sa = require("sqlalchemy", "app")
         with self.write_engine.begin() as conn:
+            if not self.is_sqlite:
+                # Several server processes may start at once: one migrates, the others wait.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7460124)"))
+            metadata.create_all(conn)
             row = conn.execute(
                 sa.text("SELECT value FROM meta WHERE key = 'schema_version'")
             ).first()
@@ -292,11 +371,26 @@ class Database:
                     sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
                     {"v": str(SCHEMA_VERSION)},
                 )
-            elif int(row[0]) > SCHEMA_VERSION:
+                conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('auth_epoch', '0')"))
+                return SCHEMA_VERSION
+            version = int(row[0])
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"database schema version {row[0]} is newer than this labelwise ({SCHEMA_VERSION}); upgrade labelwise"
+                    f"database schema version {version} is newer than this labelwise "
+                    f"({SCHEMA_VERSION}); upgrade labelwise"
                 )
-        self.writer = Writer(self.write_engine)
+            # All steps in this one (locked) transaction: a failed step leaves the old schema.
+            while version < SCHEMA_VERSION:
+                version += 1
+                for sql in MIGRATIONS.get(version, []):
+                    conn.execute(sa.text(sql))
+                conn.execute(
+                    sa.text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+                    {"v": str(version)},
+                )
+            if conn.execute(sa.text("SELECT 1 FROM meta WHERE key = 'auth_epoch'")).first() is None:
+                conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('auth_epoch', '0')"))
+        return version
 
     @staticmethod
     def _sqlite_setup(engine: Any, *, begin: str, synchronous: str) -> None:
@@ -332,11 +426,30 @@ class Database:
         return self.read_engine.begin()
 
     def write(self, fn: Callable[[Any], T]) -> T:
-        """Run ``fn(conn)`` as a committed write (see :class:`Writer`)."""
-        return self.writer.run(fn)
+        """Run ``fn(conn)`` as a committed write (SQLite: see :class:`Writer`).
+
+        On PostgreSQL the write runs in the calling thread in its own transaction; a
+        deadlock, serialization failure or a unique-key race (two processes inserting the
+        same key) rolls it back and runs it again, where its own checks then see the
+        winner's row.
+        """
+        if self.writer is not None:
+            return self.writer.run(fn)
+        sa = require("sqlalchemy", "app")
+        for attempt in range(PG_RETRIES):
+            try:
+                with self.write_engine.begin() as conn:
+                    return fn(conn)
+            except (sa.exc.OperationalError, sa.exc.IntegrityError) as exc:
+                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                if code not in _PG_RETRY_CODES or attempt == PG_RETRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()
