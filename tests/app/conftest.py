@@ -34,9 +34,9 @@ def live(tmp_path: Path) -> Iterator[Live]:
         store.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """One headless Debian Chromium per test module (Playwright, no downloaded browser)."""
+    """One headless Debian Chromium for the whole session (Playwright, no downloaded browser)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

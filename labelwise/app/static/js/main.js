@@ -1,6 +1,6 @@
 // labelwise web UI: a hash-routed single page app over the REST API (the same API as /docs).
 import { h, clear, toast, colour, isTyping, fmt } from "./dom.js";
-import { api, get, post, put, patch, setCsrf, newId, ApiError } from "./api.js";
+import { api, get, post, put, patch, del, setCsrf, setUnauthorizedHandler, newId, ApiError } from "./api.js";
 import { createWorkspace, preload } from "./workspace.js";
 
 const app = document.getElementById("app");
@@ -89,6 +89,10 @@ function renderNav() {
 
 document.addEventListener("keydown", (e) => {
   if (!state.page || !state.page.key) return;
+  if (document.querySelector("dialog[open]")) return; // a modal (login, confirm) owns the keys
+  // On keyboard-first pages Enter and Space mean what the page says (submit, toggle), never
+  // "click the button that happens to have focus" (e.g. Reject, after a mouse click on it).
+  if ((e.key === "Enter" || e.key === " ") && e.target instanceof HTMLButtonElement) e.target.blur();
   if (isTyping(e) && !(e.key === "Escape" || (e.key === "Enter" && (e.ctrlKey || e.metaKey)))) return;
   if (isTyping(e) && e.key === "Escape") {
     e.target.blur();
@@ -97,6 +101,66 @@ document.addEventListener("keydown", (e) => {
   }
   if (state.page.key(e)) e.preventDefault();
 });
+// An expired session on a page with unsaved work: ask for the password in a dialog over the
+// page, then the request that failed is sent again, so nothing typed or drawn is lost.
+function reloginDialog() {
+  if (!state.user) return false;
+  const username = state.user.username;
+  return new Promise((resolve) => {
+    const pass = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true, id: "relogin-password" });
+    const msg = h("p", { class: "error", role: "alert" });
+    const dlg = h(
+      "dialog",
+      { id: "relogin", class: "card", "aria-labelledby": "relogin-title" },
+      h(
+        "form",
+        {
+          method: "dialog",
+          onsubmit: async (e) => {
+            e.preventDefault();
+            msg.textContent = "";
+            try {
+              const { csrf } = await api("GET", "/api/csrf", undefined, { noRelogin: true });
+              const res = await api("POST", "/api/login", { username, password: pass.value }, { csrf, noRelogin: true });
+              state.user = res.user;
+              setCsrf(res.csrf);
+              dlg.close();
+              dlg.remove();
+              toast("logged in again: carrying on");
+              resolve(true);
+            } catch (err) {
+              msg.textContent = err.message;
+              pass.select();
+            }
+          },
+        },
+        h("h2", { id: "relogin-title", text: "Your session has expired" }),
+        h("p", { text: `Log in again as ${username} to carry on. Your unsaved work stays on this page and is sent once you are back.` }),
+        h("label", {}, "Password", pass),
+        h("div", { class: "row" },
+          h("button", { type: "submit", class: "primary" }, "Log in"),
+          h("button", {
+            type: "button",
+            onclick: () => {
+              dlg.close();
+              dlg.remove();
+              state.user = null;
+              resolve(false);
+              location.hash = "#/login";
+            },
+          }, "Leave this page"),
+        ),
+        msg,
+      ),
+    );
+    dlg.addEventListener("cancel", (e) => e.preventDefault()); // Escape does not drop the work
+    document.body.append(dlg);
+    dlg.showModal();
+    pass.focus();
+  });
+}
+setUnauthorizedHandler(reloginDialog);
+
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", route);
 
@@ -568,6 +632,7 @@ async function reviewPage(pid) {
     fixing = false;
     cur = items.shift() || null;
     comment.value = "";
+    if (document.activeElement === comment) comment.blur();
     if (!cur) {
       clear(info);
       clear(body).append(h("div", { class: "card done", id: "review-done" }, h("h2", { text: "Nothing to review" }), h("p", { text: "Every submitted annotation has been reviewed." })));
@@ -585,23 +650,32 @@ async function reviewPage(pid) {
     clear(body).append(ws.el);
     info.append(h("span", { class: "badge", text: "fixing: Enter saves" }));
   }
+  let acting = false;
   async function act(action) {
-    if (!cur) return;
+    if (!cur || acting) return;
     if (action === "reject" && !comment.value.trim()) {
       comment.focus();
       return toast("write why you reject it, then press Enter", "error");
     }
+    const target = cur;
+    acting = true;
     try {
-      await post(`/api/annotations/${cur.id}/review`, { action, comment: comment.value, result: action === "fix" ? ws.getResult() : undefined });
+      await post(`/api/annotations/${target.id}/review`, { action, comment: comment.value, result: action === "fix" ? ws.getResult() : undefined });
       toast(`${action}ed`);
+      // The comment belonged to that annotation: leave the box so the next keys are shortcuts
+      // again (and the next Enter cannot reject the next annotation with a stale comment).
+      if (document.activeElement === comment || rejectBtn.contains(document.activeElement)) document.activeElement.blur();
+      if (cur !== target) return;
       if (!items.length) await load();
       else next();
     } catch (e) {
       toast(e.message, "error");
+    } finally {
+      acting = false;
     }
   }
   comment.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
+    if (e.key === "Enter" && !e.isComposing && !e.repeat) {
       e.preventDefault();
       act("reject");
     }

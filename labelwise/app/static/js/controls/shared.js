@@ -59,13 +59,12 @@ export function wireStage(stage) {
   };
   setBox();
   stage.toImage = (evt) => {
-    const pt = svg.createSVGPoint();
-    pt.x = evt.clientX;
-    pt.y = evt.clientY;
-    const m = svg.getScreenCTM();
-    if (!m) return [0, 0];
-    const p = pt.matrixTransform(m.inverse());
-    return [Math.max(0, Math.min(stage.width, p.x)), Math.max(0, Math.min(stage.height, p.y))];
+    // The overlay's on-screen box (zoom and pan included) maps linearly onto the media.
+    const r = svg.getBoundingClientRect();
+    if (!r.width || !r.height) return [0, 0];
+    const x = ((evt.clientX - r.left) / r.width) * stage.width;
+    const y = ((evt.clientY - r.top) / r.height) * stage.height;
+    return [Math.max(0, Math.min(stage.width, x)), Math.max(0, Math.min(stage.height, y))];
   };
   stage.pxPerScreen = () => {
     const r = svg.getBoundingClientRect();
@@ -73,7 +72,7 @@ export function wireStage(stage) {
   };
   let dragging = false;
   svg.addEventListener("pointerdown", (e) => {
-    if (!stage.owner || e.button !== 0) return;
+    if (!stage.owner || e.button !== 0 || stage.panning?.()) return;
     e.preventDefault();
     dragging = true;
     svg.setPointerCapture(e.pointerId);

@@ -1,0 +1,464 @@
+"""Browser tests of issue 14 ("using it for a day"): keyboard focus after a review, label
+colours, overlapping and resizable spans, toasts away from the buttons, an expired session
+that keeps the work, image zoom/pan with 8 box handles and polygon vertex editing, the audio
+waveform with draggable segment edges, and the video key-frame timeline.
+
+Every test asserts the page logged no console error. Screenshots go to
+``test-output/app-screens/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import wave
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from app_testkit import CHROMIUM, NER_CONFIG, PASSWORDS, TEXT_CONFIG, login, make_images, shot
+
+from labelwise.app import import_path
+from labelwise.formats import Item
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists(), reason="Debian chromium (/usr/bin/chromium) is not installed"
+    ),
+]
+
+PALETTE = ["rgb(31, 119, 180)", "rgb(214, 39, 40)", "rgb(44, 160, 44)"]
+
+
+def wait_until(page: Any, condition: Callable[[], bool], what: str) -> None:
+    """Poll the store (the UI answers a key with a request) instead of sleeping."""
+    for _ in range(200):
+        if condition():
+            return
+        page.wait_for_timeout(25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def overlaps(a: dict[str, float], b: dict[str, float]) -> bool:
+    return not (
+        a["x"] + a["width"] <= b["x"]
+        or b["x"] + b["width"] <= a["x"]
+        or a["y"] + a["height"] <= b["y"]
+        or b["y"] + b["height"] <= a["y"]
+    )
+
+
+@pytest.fixture
+def screens(test_output: Path) -> Path:
+    return test_output / "app-screens"
+
+
+def test_review_keyboard_focus_and_toasts(live, browser, screens) -> None:
+    """After a reject with Enter the next keys are shortcuts again, not comment text."""
+    store = live.store
+    p = store.create_project("review focus", TEXT_CONFIG)
+    store.add_tasks(p.id, [Item(f"t{i}", {"text": f"message number {i}"}) for i in range(4)])
+    for who in ("ann", "rita"):
+        store.add_member(p.id, who)
+    ann = live.users["ann"]
+    for task in store.next_tasks(ann, p.id, count=4):
+        store.submit(ann, p.id, task["id"], {"sentiment": "positive"})
+
+    def statuses() -> list[str]:
+        rows = store.annotation_rows(p.id, statuses=("submitted", "accepted", "rejected", "fixed"))
+        return sorted(a["status"] for a in rows)
+
+    errors: list[str] = []
+    # a laptop-sized window: the action row sits at the bottom of the screen
+    ctx, page = login(browser, live.url, "rita", errors, viewport=(1280, 420))
+    page.goto(f"{live.url}/#/projects/{p.id}/review")
+    page.wait_for_selector(".task-head .item-id")
+    first = page.inner_text(".task-head .item-id")
+    page.keyboard.press("r")
+    page.keyboard.type("wrong label")
+    page.keyboard.press("Enter")
+    wait_until(page, lambda: statuses().count("rejected") == 1, "the reject")
+    page.wait_for_function(
+        "t => document.querySelector('.task-head .item-id').textContent !== t", arg=first
+    )
+    # focus left the comment box: "a" accepts the next annotation instead of being typed
+    assert page.evaluate("document.activeElement.id") != "review-comment"
+    assert page.input_value("#review-comment") == ""
+    page.keyboard.press("a")
+    wait_until(page, lambda: statuses().count("accepted") == 1, "the accept by key")
+    # and Enter does not reject the next one
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(200)
+    assert statuses().count("rejected") == 1
+
+    # a mouse click on Reject (comment empty) asks for a comment; Enter afterwards is not a
+    # second click on the focused button
+    page.click("#reject")
+    assert page.evaluate("document.activeElement.id") == "review-comment"
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(200)
+    assert statuses().count("rejected") == 1
+
+    # toasts never cover the action buttons, even with the actions at the bottom of the screen
+    page.evaluate("document.querySelector('#accept').scrollIntoView({block: 'end'})")
+    page.evaluate(
+        "() => import('/static/js/dom.js').then(m => {"
+        " for (const t of ['saved', 'accepted', 'write why', 'one more', 'saved']) m.toast(t); })"
+    )
+    page.wait_for_selector(".toast")
+    toasts = page.locator(".toast")
+    assert toasts.count() == 3  # at most three, a repeated message is not stacked twice
+    boxes = [toasts.nth(i).bounding_box() for i in range(toasts.count())]
+    for sel in ("#accept", "#reject", "#fix", "#review-comment"):
+        button = page.locator(sel).bounding_box()
+        assert button is not None
+        for box in boxes:
+            assert box is not None and not overlaps(box, button), sel
+    for a, b in zip(boxes, boxes[1:], strict=False):
+        assert a is not None and b is not None and not overlaps(a, b)
+    shot(page, screens, "review_toasts")
+    page.keyboard.press("a")
+    wait_until(page, lambda: statuses().count("accepted") == 2, "the last accept")
+    assert errors == []
+    ctx.close()
+
+
+def test_label_colours_overlapping_and_resizable_spans(live, browser, screens) -> None:
+    store = live.store
+    cls = store.create_project("colours", TEXT_CONFIG)
+    store.add_tasks(cls.id, [Item("c1", {"text": "great phone"})])
+    ner = store.create_project("overlap", NER_CONFIG)
+    text = "Ada Lovelace met Charles Babbage in London"
+    store.add_tasks(ner.id, [Item("n1", {"text": text})])
+    for pid in (cls.id, ner.id):
+        store.add_member(pid, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
+
+    # ---- choices carry their label colour; the selected one is plainly different
+    page.goto(f"{live.url}/#/projects/{cls.id}/label")
+    page.wait_for_selector(".choice")
+    page.keyboard.press("3")
+    style = page.evaluate(
+        """() => [...document.querySelectorAll('.choice')].map(b => {
+            const s = getComputedStyle(b);
+            return [s.getPropertyValue('--c').trim(), s.borderLeftColor, s.backgroundColor];
+        })"""
+    )
+    assert [s[1] for s in style] == PALETTE
+    assert all(s[0] for s in style)
+    assert style[2][2] != style[0][2] == style[1][2]  # only the picked one is tinted
+    shot(page, screens, "choices_colours")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+
+    # ---- spans: legend colours, two overlapping spans both visible, keyboard + drag resizing
+    page.goto(f"{live.url}/#/projects/{ner.id}/label")
+    page.wait_for_selector(".text-view .seg")
+    pills = page.evaluate(
+        "[...document.querySelectorAll('.label-pill')].map(b => getComputedStyle(b).borderLeftColor)"
+    )
+    assert pills == PALETTE
+    page.keyboard.press(">")  # "Ada Lovelace"
+    page.keyboard.press("1")  # PER
+    page.keyboard.press(">")  # anchor on "Lovelace", cursor on "met"
+    page.keyboard.press("<")  # back to "Lovelace" alone
+    page.keyboard.press("2")  # ORG, overlapping the PER span
+    seg = page.locator(".text-view .seg", has_text="Lovelace")
+    assert seg.get_attribute("data-labels") == "ORG PER"
+    lines = seg.evaluate("e => getComputedStyle(e).boxShadow")
+    assert PALETTE[0] in lines and PALETTE[1] in lines  # one underline per label
+    assert page.locator(".text-view .seg", has_text="Ada").get_attribute("data-labels") == "PER"
+    shot(page, screens, "spans_overlapping")
+    # the new ORG span is selected: → grows its end by a token, Shift+← its start
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowLeft")
+    page.wait_for_selector(".region-list li:has-text('Ada Lovelace met')")
+    # drag its end handle onto "Charles"
+    handle = page.locator(".span-handle[data-edge=end]").bounding_box()
+    target = page.evaluate(
+        """() => { const view = document.querySelector('.text-view');
+        const w = document.createTreeWalker(view, NodeFilter.SHOW_TEXT); let n;
+        while ((n = w.nextNode())) { const i = n.data.indexOf('Charles');
+          if (i >= 0) { const r = document.createRange(); r.setStart(n, i + 5); r.setEnd(n, i + 6);
+            const b = r.getBoundingClientRect(); return [b.x + b.width / 2, b.y + b.height / 2]; } } }"""
+    )
+    assert handle is not None
+    page.mouse.move(handle["x"] + 3, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(target[0], target[1], steps=6)
+    page.mouse.up()
+    page.wait_for_selector(".region-list li:has-text('Ada Lovelace met Charles')")
+    shot(page, screens, "spans_resized")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+    spans = store.annotation_rows(ner.id)[0]["result"]["entities"]
+    assert {(s["start"], s["end"], s["label"]) for s in spans} == {(0, 12, "PER"), (0, 24, "ORG")}
+    assert errors == []
+    ctx.close()
+
+
+def test_expired_session_asks_to_log_in_and_keeps_the_work(live, browser, screens) -> None:
+    store = live.store
+    p = store.create_project("expiry", TEXT_CONFIG)
+    store.add_tasks(p.id, [Item("e1", {"text": "still here after lunch"})])
+    store.add_member(p.id, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
+    page.goto(f"{live.url}/#/projects/{p.id}/label")
+    page.wait_for_selector(".choice")
+    page.keyboard.press("2")
+    # the session ends on the server (expiry, or an admin reset) while the page is open
+    (sid,) = [c["value"] for c in ctx.cookies() if c["name"] == "lw_session"]
+    store.delete_session(sid)
+    page.keyboard.press("Enter")
+    page.wait_for_selector("dialog#relogin[open]")
+    assert "expired" in page.inner_text("dialog#relogin")
+    assert page.locator(".error-box").count() == 0  # no raw API error
+    # the work is still on screen behind the dialog, and keys do not reach the page
+    assert page.get_attribute(".choice[data-label=neutral]", "aria-pressed") == "true"
+    shot(page, screens, "session_expired")
+    page.fill("#relogin-password", "not the password")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("dialog#relogin .error:not(:empty)")
+    page.fill("#relogin-password", PASSWORDS["ann"])
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+    assert page.locator("dialog#relogin").count() == 0
+    (row,) = store.annotation_rows(p.id)
+    assert row["result"] == {"sentiment": "neutral"} and row["username"] == "ann"
+    # the only console errors are the browser's notes on the refused requests (401)
+    assert errors and all("401" in e for e in errors), errors
+    ctx.close()
+
+
+def stage_point(page: Any, x: float, y: float, w: int = 320, h: int = 240) -> tuple[float, float]:
+    """Screen point of image pixel (x, y), zoom and pan included."""
+    bb = page.locator(".stage-svg").bounding_box()
+    assert bb is not None
+    return bb["x"] + x * bb["width"] / w, bb["y"] + y * bb["height"] / h
+
+
+def drag(page: Any, a: tuple[float, float], b: tuple[float, float], steps: int = 5) -> None:
+    page.mouse.move(*a)
+    page.mouse.down()
+    page.mouse.move(*b, steps=steps)
+    page.mouse.up()
+
+
+def test_image_zoom_pan_box_handles_and_polygon_vertices(live, browser, screens, tmp_path) -> None:
+    store = live.store
+    p = store.create_project(
+        "regions",
+        {
+            "object": {"type": "image", "field": "image"},
+            "controls": [
+                {"name": "objects", "type": "boxes", "labels": ["car", "person"]},
+                {"name": "shape", "type": "polygons", "labels": ["blob", "sky"]},
+            ],
+        },
+    )
+    make_images(tmp_path / "imgs", n=1)
+    import_path(store, p.id, tmp_path / "imgs")
+    store.add_member(p.id, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
+    page.goto(f"{live.url}/#/projects/{p.id}/label")
+    page.wait_for_selector(".stage-img")
+    page.locator(".stage-img").evaluate(
+        "img => img.complete || new Promise(r => img.addEventListener('load', r))"
+    )
+    # ---- zoom with the keyboard and Ctrl+wheel, pan with Space+drag and Ctrl+arrows
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    assert page.inner_text(".zoom-level") == "156%"
+    wrap = page.locator(".stage").bounding_box()
+    assert wrap is not None
+    page.mouse.move(wrap["x"] + wrap["width"] / 2, wrap["y"] + wrap["height"] / 2)
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -200)
+    page.keyboard.up("Control")
+    page.wait_for_function("parseInt(document.querySelector('.zoom-level').textContent) > 156")
+    before = page.locator(".stage-svg").bounding_box()
+    page.keyboard.down(" ")
+    drag(page, (wrap["x"] + 300, wrap["y"] + 200), (wrap["x"] + 340, wrap["y"] + 230))
+    page.keyboard.up(" ")
+    after = page.locator(".stage-svg").bounding_box()
+    assert before is not None and after is not None
+    assert abs(after["x"] - before["x"] - 40) < 2 and abs(after["y"] - before["y"] - 30) < 2
+    page.keyboard.press("Control+ArrowRight")
+    moved = page.locator(".stage-svg").bounding_box()
+    assert moved is not None and moved["x"] < after["x"]
+    assert page.locator(".region-list li").count() == 0  # panning drew nothing
+    # draw a box while zoomed (in the visible middle): it lands on the right image pixels
+    drag(page, stage_point(page, 150, 110), stage_point(page, 180, 130))
+    page.wait_for_selector(".region-list li")
+    shot(page, screens, "image_zoomed")
+    page.keyboard.press("0")
+    assert page.inner_text(".zoom-level") == "100%"
+    # ---- eight handles; drag the top-left one, then the right edge; Alt+→ widens by 1
+    assert page.locator(".stage-svg .handle").count() == 8
+    drag(page, stage_point(page, 150, 110), stage_point(page, 140, 100))
+    drag(page, stage_point(page, 180, 115), stage_point(page, 190, 115))
+    page.keyboard.press("Alt+ArrowRight")
+    shot(page, screens, "box_handles")
+    # ---- polygon: draw, drag a vertex, add one from an edge midpoint, Alt+click removes one
+    page.keyboard.press("Tab")
+    for x, y in [(200, 40), (280, 40), (280, 100), (200, 100), (201, 41)]:
+        page.mouse.click(*stage_point(page, x, y))
+    page.wait_for_selector(".region-list li:has-text('4 points')")
+    assert page.locator(".stage-svg .vertex.edit").count() == 4
+    drag(page, stage_point(page, 280, 100), stage_point(page, 300, 120))
+    drag(page, stage_point(page, 240, 40), stage_point(page, 240, 20))  # top edge midpoint
+    page.wait_for_selector(".region-list li:has-text('5 points')")
+    page.keyboard.down("Alt")
+    page.mouse.click(*stage_point(page, 200, 100))
+    page.keyboard.up("Alt")
+    page.wait_for_selector(".region-list li:has-text('4 points')")
+    page.keyboard.press("]")  # select vertex 0, nudge it 10 px left
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("Escape")  # let go of the vertex: arrows move the whole polygon
+    page.keyboard.press("ArrowDown")
+    shot(page, screens, "polygon_vertices")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+    result = store.annotation_rows(p.id)[0]["result"]
+    (box,) = result["objects"]
+    assert abs(box["x"] - 140) < 2 and abs(box["y"] - 100) < 2
+    assert abs(box["w"] - 51) < 2 and abs(box["h"] - 30) < 2
+    (poly,) = result["shape"]
+    want = [(190, 41), (240, 21), (280, 41), (300, 121)]
+    assert len(poly["points"]) == 4
+    for (px, py), (wx, wy) in zip(poly["points"], want, strict=True):
+        assert abs(px - wx) < 2.5 and abs(py - wy) < 2.5, poly["points"]
+    assert errors == []
+    ctx.close()
+
+
+def write_wav(path: Path) -> None:
+    """Two seconds at 8 kHz: silence, then a 440 Hz tone in the second half."""
+    t = np.arange(16000) / 8000
+    signal = np.where(t >= 1.0, np.sin(2 * np.pi * 440 * t) * 12000, 0).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(signal.tobytes())
+
+
+def test_audio_waveform_and_segment_edges(live, browser, screens, tmp_path) -> None:
+    store = live.store
+    p = store.create_project(
+        "sounds",
+        {
+            "object": {"type": "audio", "field": "audio"},
+            "controls": [{"name": "seg", "type": "segments", "labels": ["tone", "noise"]}],
+        },
+    )
+    (tmp_path / "wavs").mkdir()
+    write_wav(tmp_path / "wavs" / "half.wav")
+    import_path(store, p.id, tmp_path / "wavs")
+    store.add_member(p.id, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
+    page.goto(f"{live.url}/#/projects/{p.id}/label")
+    page.wait_for_selector(".timeline[data-wave=ready]")
+    # the waveform is drawn from the decoded audio: ink in the second half only
+    ink = page.evaluate(
+        """() => { const c = document.querySelector('canvas.wave'); const g = c.getContext('2d');
+        const half = Math.floor(c.width / 2), d = g.getImageData(0, 0, c.width, c.height).data;
+        let left = 0, right = 0;
+        for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+          const a = d[4 * (y * c.width + x) + 3]; if (x < half - 2) left += a > 0; else if (x > half + 2) right += a > 0; }
+        return [left, right, c.width * c.height]; }"""
+    )
+    assert ink[1] > 0.3 * ink[2] / 2 and ink[0] < 0.05 * ink[2] / 2, ink
+    tb = page.locator(".timeline").bounding_box()
+    assert tb is not None
+
+    def at(frac: float) -> tuple[float, float]:
+        return tb["x"] + frac * tb["width"], tb["y"] + tb["height"] / 2
+
+    drag(page, at(0.5), at(0.75))
+    page.wait_for_selector(".region-list li")
+    # drag the right edge of the segment from 75% to 90%, then its left edge from 50% to 40%
+    drag(page, (at(0.75)[0] - 2, at(0.75)[1]), at(0.9))
+    drag(page, (at(0.5)[0] + 2, at(0.5)[1]), at(0.4))
+    page.wait_for_selector(".region-list li:has-text('0.80')")
+    # keyboard: → moves the end 0.1 s, Shift+← moves the start 0.1 s
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("w")  # spectrogram
+    page.wait_for_selector(".timeline[data-mode=spectrogram]")
+    shot(page, screens, "audio_spectrogram")
+    page.keyboard.press("w")
+    shot(page, screens, "audio_waveform")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+    (seg,) = store.annotation_rows(p.id)[0]["result"]["seg"]
+    assert abs(seg["start"] - 0.7) < 0.05 and abs(seg["end"] - 1.9) < 0.05, seg
+    assert errors == []
+    ctx.close()
+
+
+@pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg writes the test video")
+def test_video_timeline_keyframes_and_frame_count(live, browser, screens) -> None:
+    store = live.store
+    p = store.create_project(
+        "clips",
+        {
+            "object": {"type": "video", "field": "video"},
+            "controls": [{"name": "tracks", "type": "video_boxes", "labels": ["ball", "player"]}],
+        },
+    )
+    media = store.media_root / str(p.id)
+    media.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10"]
+        + ["-t", "3", "-c:v", "libvpx", "-b:v", "200k", str(media / "clip.webm")],
+        check=True,
+    )
+    store.add_tasks(p.id, [Item("v1", {"video": "clip.webm", "width": 160, "height": 120, "fps": 10})])
+    store.add_member(p.id, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
+    page.goto(f"{live.url}/#/projects/{p.id}/label")
+    page.wait_for_selector(".frame-info:has-text('frame 0 / 30')")
+    vb = page.locator(".stage-svg").bounding_box()
+    assert vb is not None
+    sx, sy = vb["width"] / 160, vb["height"] / 120
+    drag(page, (vb["x"] + 20 * sx, vb["y"] + 20 * sy), (vb["x"] + 60 * sx, vb["y"] + 60 * sy))
+    page.wait_for_selector(".vtimeline .kf")
+    page.keyboard.press(">")  # 10 frames on
+    page.wait_for_selector(".frame-info:has-text('frame 10 / 30')")
+    drag(page, (vb["x"] + 40 * sx, vb["y"] + 40 * sy), (vb["x"] + 70 * sx, vb["y"] + 40 * sy))
+    page.wait_for_function("document.querySelectorAll('.vtimeline .kf').length === 2")
+    page.keyboard.press("o")  # the ball leaves at frame 10
+    page.wait_for_selector(".vtimeline .kf.outside")
+    page.keyboard.press("[")
+    page.wait_for_selector(".frame-info:has-text('frame 0 / 30')")
+    page.keyboard.press("]")
+    page.wait_for_selector(".frame-info:has-text('frame 10 / 30')")
+    # click on the timeline near its end: seek to the last frame
+    tl = page.locator(".vtimeline").bounding_box()
+    assert tl is not None
+    page.mouse.click(tl["x"] + tl["width"] - 1, tl["y"] + tl["height"] / 2)
+    page.wait_for_selector(".frame-info:has-text('frame 29 / 30')")
+    lefts = page.evaluate(
+        "[...document.querySelectorAll('.vtimeline .kf')].map(e => parseFloat(e.style.left))"
+    )
+    assert [round(x) for x in lefts] == [0, 34]  # frames 0 and 10 of 0..29
+    shot(page, screens, "video_timeline")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#all-done")
+    (track,) = store.annotation_rows(p.id)[0]["result"]["tracks"]
+    assert [k["frame"] for k in track["keyframes"]] == [0, 10]
+    assert track["keyframes"][-1].get("outside") is True
+    assert errors == []
+    ctx.close()
