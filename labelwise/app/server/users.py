@@ -1,0 +1,41 @@
+"""Routes: user administration (admins only)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from labelwise.app.server.bodies import UserCreate, UserPatch
+from labelwise.app.server.deps import admin_user, store_of
+from labelwise.app.store import Store, User
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["users"])
+
+
+@router.get("/api/users", summary="All users (admin)")
+def users(
+    _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> list[dict[str, Any]]:
+    return [u.to_dict() for u in st.list_users()]
+
+
+@router.post("/api/users", status_code=201, summary="Add a user (admin)")
+def add_user(
+    body: UserCreate, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return st.create_user(body.username, body.password, role=body.role).to_dict()
+
+
+@router.patch("/api/users/{user_id}", summary="Change role, password or active (admin)")
+def patch_user(
+    user_id: int,
+    body: UserPatch,
+    _admin: User = Depends(admin_user),
+    st: Store = Depends(store_of),
+) -> dict[str, Any]:
+    return st.update_user(
+        user_id, role=body.role, password=body.password, active=body.active
+    ).to_dict()
