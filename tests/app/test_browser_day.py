@@ -462,3 +462,65 @@ def test_video_timeline_keyframes_and_frame_count(live, browser, screens) -> Non
     assert track["keyframes"][-1].get("outside") is True
     assert errors == []
     ctx.close()
+
+
+def test_media_upload_and_task_browser(live, browser, screens, tmp_path) -> None:
+    """Admin: upload images from the UI (one task each), then browse tasks with the keyboard."""
+    store = live.store
+    p = store.create_project(
+        "uploads",
+        {
+            "object": {"type": "image", "field": "image"},
+            "controls": [{"name": "objects", "type": "boxes", "labels": ["car", "person"]}],
+        },
+    )
+    make_images(tmp_path / "up", n=3)
+    (tmp_path / "up" / "notes.txt").write_text("not an image")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "admin", errors)
+    page.goto(f"{live.url}/#/projects/{p.id}")
+    page.wait_for_selector("#upload")
+    page.set_input_files(
+        "#upload-files", sorted(str(f) for f in (tmp_path / "up").iterdir())
+    )
+    page.click("#upload button[type=submit]")
+    page.wait_for_selector("#upload-status:has-text('Uploaded 3 of 4')")
+    status = page.inner_text("#upload-status")
+    assert "Created 3 task(s)" in status and "1 failed: notes.txt" in status, status
+    assert "notes.txt" in page.inner_text("#upload-list .bad")
+    shot(page, screens, "media_upload")
+    items = {item_id: data for _, item_id, data, *_ in store.task_items(p.id)}
+    assert set(items) == {"frame_0.png", "frame_1.png", "frame_2.png"}
+    assert items["frame_1.png"]["width"] == 320 and items["frame_1.png"]["height"] == 240
+    # the only console error is the browser's note on the refused upload (400)
+    assert len(errors) == 1 and "400" in errors[0], errors
+    errors.clear()
+
+    # ---- the task browser: 60 tasks, two pages, keyboard moves and opens
+    store.add_tasks(
+        p.id, [Item(f"extra{i:02d}", {"image": "frame_0.png", "width": 320, "height": 240}) for i in range(57)]
+    )
+    ann = live.users["ann"]
+    store.add_member(p.id, "ann")
+    (first,) = store.next_tasks(ann, p.id, count=1)
+    store.submit(ann, p.id, first["id"], {"objects": [{"x": 10, "y": 10, "w": 50, "h": 40, "label": "car"}]})
+    page.click("#browse-tasks")
+    page.wait_for_selector("#page-info:has-text('1–50 of 60')")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_selector("#page-info:has-text('51–60 of 60')")
+    page.keyboard.press("ArrowLeft")
+    page.wait_for_selector("#page-info:has-text('1–50 of 60')")
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    assert page.locator("#task-table tr.cursor td").first.inner_text() == "frame_1.png"
+    page.keyboard.press("k")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#task-detail h2:has-text('frame_0.png')")
+    page.wait_for_selector("#task-annotations td:has-text('ann')")
+    page.wait_for_selector("#task-detail .stage-svg rect")
+    shot(page, screens, "task_browser")
+    page.select_option("#f-status", "complete")
+    page.wait_for_selector("#page-info:has-text('1–1 of 1')")
+    assert errors == []
+    ctx.close()

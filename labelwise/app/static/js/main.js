@@ -2,9 +2,40 @@
 import { h, clear, toast, colour, isTyping, fmt } from "./dom.js";
 import { api, get, post, put, patch, del, setCsrf, setUnauthorizedHandler, newId, ApiError } from "./api.js";
 import { createWorkspace, preload } from "./workspace.js";
+import { confirmDialog, taskBrowserPage, uploadCard, exportDialog } from "./admin.js";
 
-const app = document.getElementById("app");
+const root = document.getElementById("app");
 const state = { user: null, page: null };
+// Each navigation renders into its own container: a page still loading when the user moves on
+// keeps appending to its own (detached) container, never on top of the next page.
+let currentView = root;
+let routeGen = 0;
+
+// ---------------------------------------------------------------- server features
+// What this server offers, read once from its OpenAPI document: the UI shows only what works.
+let featureCache = null;
+async function features() {
+  if (!featureCache) {
+    featureCache = fetch("/openapi.json", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { paths: {} }))
+      .catch(() => ({ paths: {} }))
+      .then((spec) => {
+        const paths = spec.paths || {};
+        const has = (path, method) => !!(paths[path] && paths[path][method]);
+        const taskParams = (paths["/api/projects/{pid}/tasks"]?.get?.parameters || []).map((p) => p.name);
+        const exportFormats = Object.keys(paths).find((k) => /export[-_/]?formats/.test(k) && paths[k].get);
+        return {
+          deletes: has("/api/projects/{pid}/tasks/{tid}", "delete"),
+          deleteAnnotation: has("/api/annotations/{aid}", "delete"),
+          deleteProject: has("/api/projects/{pid}", "delete"),
+          deleteUser: Object.keys(paths).find((k) => /^\/api\/users\/\{[^}]+\}$/.test(k) && paths[k].delete) || null,
+          richFilters: taskParams.includes("q") || taskParams.includes("annotator"),
+          exportFormats: exportFormats || null,
+        };
+      });
+  }
+  return featureCache;
+}
 
 // ---------------------------------------------------------------- routing
 const routes = [
@@ -15,6 +46,7 @@ const routes = [
   [/^#\/projects\/(\d+)\/label\/(\d+)$/, labelPage],
   [/^#\/projects\/(\d+)\/review$/, reviewPage],
   [/^#\/projects\/(\d+)\/adjudicate$/, adjudicatePage],
+  [/^#\/projects\/(\d+)\/tasks$/, async (pid) => { const view = currentView; return taskBrowserPage(view, state, pid, await features()); }],
   [/^#\/users$/, usersPage],
 ];
 
@@ -36,19 +68,24 @@ async function route() {
   renderNav();
   state.page?.destroy?.();
   state.page = null;
+  const gen = ++routeGen;
+  const view = h("div", { class: "view" });
+  root.replaceChildren(view);
+  currentView = view;
   for (const [re, page] of routes) {
     const m = hash.match(re);
     if (m) {
-      clear(app);
       try {
-        state.page = (await page(...m.slice(1).map((x) => (x === undefined ? x : Number(x))))) || null;
+        const made = (await page(...m.slice(1).map((x) => (x === undefined ? x : Number(x))))) || null;
+        if (gen === routeGen) state.page = made;
+        else made?.destroy?.();
       } catch (e) {
-        showError(e);
+        if (gen === routeGen) showError(e);
       }
       return;
     }
   }
-  clear(app).append(h("p", { text: "Page not found." }));
+  view.append(h("p", { text: "Page not found." }));
 }
 
 function showError(e) {
@@ -57,7 +94,7 @@ function showError(e) {
     location.hash = "#/login";
     return;
   }
-  clear(app).append(h("div", { class: "error-box", role: "alert" }, h("b", { text: "Error: " }), h("span", { text: e.message || String(e) })));
+  clear(currentView).append(h("div", { class: "error-box", role: "alert" }, h("b", { text: "Error: " }), h("span", { text: e.message || String(e) })));
 }
 
 function renderNav() {
@@ -92,7 +129,7 @@ document.addEventListener("keydown", (e) => {
   if (document.querySelector("dialog[open]")) return; // a modal (login, confirm) owns the keys
   // On keyboard-first pages Enter and Space mean what the page says (submit, toggle), never
   // "click the button that happens to have focus" (e.g. Reject, after a mouse click on it).
-  if ((e.key === "Enter" || e.key === " ") && e.target instanceof HTMLButtonElement) e.target.blur();
+  if (state.page.ownsEnter && (e.key === "Enter" || e.key === " ") && e.target instanceof HTMLButtonElement) e.target.blur();
   if (isTyping(e) && !(e.key === "Escape" || (e.key === "Enter" && (e.ctrlKey || e.metaKey)))) return;
   if (isTyping(e) && e.key === "Escape") {
     e.target.blur();
@@ -166,6 +203,7 @@ window.addEventListener("DOMContentLoaded", route);
 
 // ---------------------------------------------------------------- login
 async function loginPage() {
+  const app = currentView;
   const user = h("input", { name: "username", autocomplete: "username", required: true, autofocus: true });
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const msg = h("p", { class: "error", role: "alert" });
@@ -208,6 +246,7 @@ const PRESETS = {
 };
 
 async function projectsPage() {
+  const app = currentView;
   const projects = await get("/api/projects");
   const list = h("div", { class: "cards" });
   if (!projects.length) list.append(h("p", { class: "muted", text: state.user.role === "admin" ? "No projects yet: create one below." : "You are not a member of any project yet." }));
@@ -277,6 +316,7 @@ function bar(value, total, colourIndex = 0) {
 }
 
 async function projectPage(pid) {
+  const app = currentView;
   const p = await get(`/api/projects/${pid}`);
   app.append(
     h("h1", { text: p.name }),
@@ -285,9 +325,11 @@ async function projectPage(pid) {
       h("a", { class: "button primary", href: `#/projects/${pid}/label`, id: "start-labeling" }, "Start labeling"),
       p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/review` }, "Review") : null,
       p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/adjudicate` }, "Adjudicate") : null,
+      p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/tasks`, id: "browse-tasks" }, "Tasks") : null,
     ),
   );
-  if (!p.can_review) return myWork(pid);
+  if (!p.can_review) return myWork(app, pid);
+  const feats = await features();
   const d = await get(`/api/projects/${pid}/dashboard`);
   const prog = d.progress;
   const statusText = Object.entries(prog.annotations).map(([k, v]) => `${v} ${k}`).join(", ") || "none yet";
@@ -320,11 +362,41 @@ async function projectPage(pid) {
       agr.append(h("table", { class: "data" }, h("tr", {}, h("th", { text: "pair" }), h("th", { text: "Cohen κ" })), Object.entries(a.cohen_kappa).map(([pair, k]) => h("tr", {}, h("td", { text: pair }), h("td", { text: fmt(k) })))));
     }
   }
-  app.append(agr, exportCard(pid));
-  if (state.user.role === "admin") app.append(importCard(pid, p), settingsCard(pid, p), await membersCard(pid));
+  app.append(agr, exportCard(pid, p, feats));
+  if (state.user.role === "admin") {
+    app.append(importCard(pid, p));
+    if (p.config.object.type !== "text") app.append(uploadCard(pid, p));
+    app.append(settingsCard(pid, p), await membersCard(pid));
+    if (feats.deleteProject) app.append(dangerCard(p));
+  }
 }
 
-async function myWork(pid) {
+function dangerCard(p) {
+  return h(
+    "section",
+    { class: "card danger-zone", id: "danger" },
+    h("h2", { text: "Delete this project" }),
+    h("p", { class: "muted", text: "Removes its tasks, annotations, media and members for good. Export first if you need the labels." }),
+    h("button", {
+      type: "button",
+      class: "danger",
+      id: "delete-project",
+      onclick: async () => {
+        const ok = await confirmDialog({ title: `Delete project ${p.name}?`, body: "This cannot be undone.", typed: p.name, action: "Delete the project" });
+        if (!ok) return;
+        try {
+          await del(`/api/projects/${p.id}`);
+          toast(`project ${p.name} deleted`);
+          location.hash = "#/";
+        } catch (err) {
+          toast(err.message, "error");
+        }
+      },
+    }, "Delete project…"),
+  );
+}
+
+async function myWork(app, pid) {
   const res = await get(`/api/projects/${pid}/annotations?mine=true&limit=100`);
   const t = h("table", { class: "data", id: "my-work" }, h("tr", {}, ["item", "status", "review comment", ""].map((x) => h("th", { text: x }))));
   for (const a of res.annotations) {
@@ -333,7 +405,11 @@ async function myWork(pid) {
   app.append(h("section", { class: "card" }, h("h2", { text: `My annotations (${res.total})` }), t));
 }
 
-function exportCard(pid) {
+function exportCard(pid, p, feats) {
+  if (feats && feats.exportFormats) {
+    const open = () => exportDialog(pid, p, feats.exportFormats);
+    return h("section", { class: "card", id: "export" }, h("h2", { text: "Export" }), h("p", { class: "muted", text: "Download the labels in a format that fits this project." }), h("button", { type: "button", class: "primary", id: "open-export", onclick: open }, "Export…"));
+  }
   const fmtSel = h("select", { id: "export-format" }, ["jsonl", "csv", "label_studio", "coco", "yolo", "voc", "conll"].map((f) => h("option", { value: f }, f)));
   const which = h("select", { id: "export-which" }, h("option", { value: "all" }, "every annotation"), h("option", { value: "final" }, "final answer per task"));
   const link = h("a", { class: "button primary", id: "export-link", download: "" }, "Download");
@@ -442,6 +518,7 @@ const HELP = [
 ];
 
 async function labelPage(pid, taskId) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const head = h("div", { class: "task-head" });
   const stage = h("div", { class: "task-body" });
@@ -577,6 +654,7 @@ async function labelPage(pid, taskId) {
   else await showNext();
 
   return {
+    ownsEnter: true,
     key(e) {
       if (ws && ws.key(e)) return true;
       if (e.key === "Enter") {
@@ -606,6 +684,7 @@ async function labelPage(pid, taskId) {
 
 // ---------------------------------------------------------------- review
 async function reviewPage(pid) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const info = h("div", { class: "task-head" });
   const body = h("div", { class: "task-body" });
@@ -682,6 +761,7 @@ async function reviewPage(pid) {
   });
   await load();
   return {
+    ownsEnter: true,
     key(e) {
       if (fixing) {
         if (ws && ws.key(e)) return true;
@@ -701,6 +781,7 @@ async function reviewPage(pid) {
 
 // ---------------------------------------------------------------- adjudication
 async function adjudicatePage(pid) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const listBox = h("div", { class: "card" });
   const detail = h("div", { id: "adjudication" });
@@ -738,6 +819,7 @@ async function adjudicatePage(pid) {
     toast("gold saved");
   }
   return {
+    ownsEnter: true,
     key(e) {
       if (finalWs && finalWs.key(e)) return true;
       if (e.key === "Enter" && open) {
@@ -751,9 +833,34 @@ async function adjudicatePage(pid) {
 
 // ---------------------------------------------------------------- users (admin)
 async function usersPage() {
+  const app = currentView;
   const users = await get("/api/users");
-  const t = h("table", { class: "data" }, h("tr", {}, ["user", "role", "active"].map((x) => h("th", { text: x }))));
-  users.forEach((u) => t.append(h("tr", {}, h("td", { text: u.username }), h("td", { text: u.role }), h("td", { text: u.active ? "yes" : "no" }))));
+  const feats = await features();
+  const t = h("table", { class: "data", id: "users" }, h("tr", {}, ["user", "role", "active", ""].map((x) => h("th", { text: x }))));
+  const userPath = (u) => {
+    // The delete route names the user by id or by name: fill in whichever it asks for.
+    const param = feats.deleteUser.match(/\{([^}]+)\}/)[1];
+    return feats.deleteUser.replace(`{${param}}`, encodeURIComponent(/name/.test(param) ? u.username : u.id));
+  };
+  const removeUser = async (u) => {
+    const ok = await confirmDialog({ title: `Delete user ${u.username}?`, body: "They can no longer log in. Their annotations stay, credited to them.", action: "Delete user" });
+    if (!ok) return;
+    try {
+      await del(userPath(u));
+      toast(`user ${u.username} deleted`);
+      route();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  };
+  users.forEach((u) =>
+    t.append(
+      h("tr", { dataset: { user: u.username } },
+        h("td", { text: u.username }), h("td", { text: u.role }), h("td", { text: u.active ? "yes" : "no" }),
+        h("td", {}, feats.deleteUser && u.username !== state.user.username ? h("button", { type: "button", class: "link danger", onclick: () => removeUser(u) }, "delete") : null),
+      ),
+    ),
+  );
   const name = h("input", { required: true, id: "new-user-name" });
   const pw = h("input", { type: "password", required: true, minlength: 8, id: "new-user-password" });
   const role = h("select", { id: "new-user-role" }, ["annotator", "reviewer", "admin"].map((r) => h("option", { value: r }, r)));

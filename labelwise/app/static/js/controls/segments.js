@@ -100,9 +100,15 @@ function drawWave(canvas, buffer, mode) {
     let top = -Infinity;
     spec.forEach((col) => col.forEach((v) => (top = Math.max(top, v))));
     const img = g.createImageData(cols, hgt);
+    // Log frequency axis from 50 Hz to Nyquist, so speech and tones are not squeezed at the bottom.
+    const nyq = buffer.sampleRate / 2;
+    const binOf = (y) => {
+      const f = 50 * Math.pow(nyq / 50, (hgt - 1 - y) / Math.max(1, hgt - 1));
+      return Math.min(bins - 1, Math.max(0, Math.round((f / nyq) * bins)));
+    };
     for (let x = 0; x < cols; x++) {
       for (let y = 0; y < hgt; y++) {
-        const k = Math.min(bins - 1, Math.floor(((hgt - 1 - y) / hgt) * bins));
+        const k = binOf(y);
         const t = Math.max(0, Math.min(1, (spec[x][k] - (top - 80)) / 80)); // 80 dB range
         const o = 4 * (y * cols + x);
         img.data[o] = Math.round(255 * Math.min(1, 1.6 * t));
@@ -228,7 +234,7 @@ export function createSegments(control, ctx) {
           class: "seg-block" + (i === selected ? " selected" : ""),
           dataset: { seg: i },
           title: `${sg.label} ${sg.start.toFixed(2)}–${sg.end.toFixed(2)} s`,
-          style: { left: `${(100 * sg.start) / d}%`, width: `${(100 * (sg.end - sg.start)) / d}%`, background: c },
+          style: { left: `${(100 * sg.start) / d}%`, width: `${(100 * (sg.end - sg.start)) / d}%`, "--c": c },
         },
         ctx.readOnly ? null : h("div", { class: "edge l", dataset: { edge: "start", seg: i } }),
         ctx.readOnly ? null : h("div", { class: "edge r", dataset: { edge: "end", seg: i } }),

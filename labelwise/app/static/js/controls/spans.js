@@ -71,14 +71,15 @@ export function createSpans(control, ctx) {
         seg.dataset.labels = covering.map(([o]) => o.label).join(" ");
         if (mine) seg.classList.add("selected");
         seg.title = covering.map(([o]) => o.label).join(" + ");
-        const ending = covering.filter(([o]) => o.end === b);
-        if (ending.length) {
-          seg.dataset.tag = ending.map(([o]) => o.label).join(" ");
-          seg.style.setProperty("--tc", colour(control.labels.indexOf(ending[0][0].label)));
-        }
       }
       if (kr && a >= kr[0] && b <= kr[1]) seg.classList.add("cursor");
       parts.push(seg);
+      // A small tag in the label's colour after each span that ends here.
+      for (const [o] of covering.filter(([o]) => o.end === b).reverse()) {
+        const tag = h("span", { class: "tag", "aria-hidden": "true", dataset: { start: b } }, o.label);
+        tag.style.setProperty("--c", colour(control.labels.indexOf(o.label)));
+        parts.push(tag);
+      }
       if (sel && b === sel.end) parts.push(h("span", { class: "span-handle", dataset: { edge: "end", start: b }, title: "drag to move the end (← →)" }));
     }
     view.replaceChildren(...parts);
@@ -186,6 +187,7 @@ export function createSpans(control, ctx) {
   function offsetOf(node, off) {
     // Map a DOM selection point to a character offset in the text.
     let el = node.nodeType === Node.TEXT_NODE ? node.parentElement : node;
+    if (el && el.classList && (el.classList.contains("tag") || el.classList.contains("span-handle"))) return Number(el.dataset.start);
     if (!el || !el.dataset || el.dataset.start === undefined) {
       if (el === view) {
         const child = view.childNodes[off];

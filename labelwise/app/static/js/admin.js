@@ -1,0 +1,335 @@
+// Admin and lead screens: the task browser (filters, paging, keyboard), deleting things behind
+// a confirmation, media upload, and the export dialog.
+import { h, clear, toast, fmt } from "./dom.js";
+import { api, get, post, del } from "./api.js";
+import { createWorkspace } from "./workspace.js";
+
+// ---------------------------------------------------------------- confirmation
+// A modal asking before something is destroyed. With `typed`, the user must type that text
+// (e.g. the project's name) before the button works. Resolves true when confirmed.
+export function confirmDialog({ title, body, action = "Delete", typed = null }) {
+  return new Promise((resolve) => {
+    const input = typed ? h("input", { id: "confirm-typed", autocomplete: "off", "aria-label": `type ${typed} to confirm` }) : null;
+    const go = h("button", { type: "submit", class: "primary danger-fill", id: "confirm-yes", disabled: !!typed }, action);
+    const dlg = h(
+      "dialog",
+      { id: "confirm", class: "card", "aria-labelledby": "confirm-title" },
+      h(
+        "form",
+        {
+          method: "dialog",
+          onsubmit: (e) => {
+            e.preventDefault();
+            if (typed && input.value !== typed) return;
+            finish(true);
+          },
+        },
+        h("h2", { id: "confirm-title", text: title }),
+        h("p", { text: body }),
+        typed ? h("label", {}, `Type ${typed} to confirm`, input) : null,
+        h("div", { class: "row" }, go, h("button", { type: "button", id: "confirm-no", onclick: () => finish(false) }, "Cancel (Esc)")),
+      ),
+    );
+    if (input) input.addEventListener("input", () => (go.disabled = input.value !== typed));
+    function finish(ok) {
+      dlg.close();
+      dlg.remove();
+      resolve(ok);
+    }
+    dlg.addEventListener("cancel", (e) => {
+      e.preventDefault();
+      finish(false);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    (input || go).focus();
+  });
+}
+
+// ---------------------------------------------------------------- media upload
+const ACCEPT = { image: "image/*", audio: "audio/*", video: "video/*" };
+
+// Upload media files into the project (two at a time) and, if asked, make one task per file.
+// Every file's outcome is listed; failures are named, never dropped.
+export function uploadCard(pid, project) {
+  const type = project.config.object.type;
+  const field = project.config.object.field;
+  const files = h("input", { type: "file", multiple: true, id: "upload-files", accept: ACCEPT[type] || "" });
+  const makeTasks = h("input", { type: "checkbox", id: "upload-tasks", checked: true });
+  const list = h("ul", { class: "upload-list", id: "upload-list" });
+  const msg = h("p", { role: "status", id: "upload-status" });
+  const drop = h("div", { class: "drop", text: "…or drop files here" });
+  let pending = [];
+  const pick = (fl) => {
+    pending = [...fl];
+    msg.textContent = pending.length ? `${pending.length} file(s) chosen` : "";
+  };
+  files.addEventListener("change", () => pick(files.files));
+  drop.addEventListener("dragover", (e) => {
+    e.preventDefault();
+    drop.classList.add("over");
+  });
+  drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+  drop.addEventListener("drop", (e) => {
+    e.preventDefault();
+    drop.classList.remove("over");
+    pick(e.dataTransfer.files);
+  });
+
+  async function upload(e) {
+    e.preventDefault();
+    if (!pending.length) return (msg.textContent = "Choose files first.");
+    clear(list);
+    const done = [];
+    const failed = [];
+    let next = 0;
+    const rows = pending.map((f) => {
+      const li = h("li", { dataset: { file: f.name } }, h("span", { text: `${f.name} · ${(f.size / 1024).toFixed(0)} KB · ` }), h("span", { class: "state", text: "waiting" }));
+      list.append(li);
+      return li;
+    });
+    const worker = async () => {
+      while (next < pending.length) {
+        const i = next++;
+        const f = pending[i];
+        const state = rows[i].querySelector(".state");
+        state.textContent = "uploading…";
+        const form = new FormData();
+        form.append("file", f, f.name);
+        try {
+          const r = await api("POST", `/api/projects/${pid}/media`, undefined, { form });
+          done.push(r);
+          state.textContent = "uploaded";
+          state.className = "state ok";
+        } catch (err) {
+          failed.push(`${f.name}: ${err.message}`);
+          state.textContent = err.message;
+          state.className = "state bad";
+        }
+      }
+    };
+    msg.textContent = `Uploading ${pending.length} file(s)…`;
+    await Promise.all([worker(), worker()]);
+    let made = "";
+    if (makeTasks.checked && done.length) {
+      const tasks = done.map((r) => {
+        const { path, kind: _kind, ...probe } = r;
+        return { id: path, data: { [field]: path, ...probe } };
+      });
+      try {
+        const res = await post(`/api/projects/${pid}/tasks?on_duplicate=skip`, tasks);
+        const added = res.tasks ?? res.added ?? tasks.length;
+        made = ` Created ${added} task(s)${res.skipped ? `, ${res.skipped} already existed` : ""}.`;
+      } catch (err) {
+        failed.push(`creating tasks: ${err.message}`);
+      }
+    }
+    msg.textContent = `Uploaded ${done.length} of ${pending.length} file(s).${made}` + (failed.length ? ` ${failed.length} failed: ${failed.join("; ")}` : "");
+    msg.className = failed.length ? "error" : "";
+    toast(failed.length ? `${failed.length} upload(s) failed` : `uploaded ${done.length} file(s)`, failed.length ? "error" : "info");
+    pending = [];
+    files.value = "";
+  }
+
+  return h(
+    "form",
+    { class: "card", id: "upload", onsubmit: upload },
+    h("h2", { text: "Upload media" }),
+    h("p", { class: "muted", text: type === "text" ? "This is a text project: import a table instead." : `Add ${type} files to this project (kept on the server); each can become a task.` }),
+    h("div", { class: "row" }, files, drop, h("label", { class: "inline" }, makeTasks, " one task per file"), h("button", { type: "submit", class: "primary", disabled: type === "text" }, "Upload")),
+    list,
+    msg,
+  );
+}
+
+// ---------------------------------------------------------------- task browser
+const PAGE = 50;
+
+// The task browser: every task of a project with filters, paging and the keyboard
+// (j/k or ↑/↓ move, Enter opens, Delete removes, ←/→ change page, / searches).
+export async function taskBrowserPage(app, state, pid, features) {
+  const project = await get(`/api/projects/${pid}`);
+  const isAdmin = state.user.role === "admin";
+  const members = await get(`/api/projects/${pid}/members`).catch(() => []);
+  const labels = [...new Set(project.config.controls.flatMap((c) => c.labels || []))];
+  const status = h("select", { id: "f-status" }, [["", "any status"], ["open", "open"], ["complete", "complete"], ...(features.richFilters ? [["gold", "adjudicated"], ["unannotated", "no annotations"], ["rejected", "has a rejection"]] : [])].map(([v, t]) => h("option", { value: v }, t)));
+  const annotator = h("select", { id: "f-annotator" }, h("option", { value: "" }, "any annotator"), members.map((m) => h("option", { value: m.username }, m.username)));
+  const label = h("select", { id: "f-label" }, h("option", { value: "" }, "any label"), labels.map((l) => h("option", { value: l }, l)));
+  const q = h("input", { id: "f-q", type: "search", placeholder: "search item id and text (/)", class: "grow" });
+  const table = h("table", { class: "data tasks", id: "task-table" });
+  const pager = h("div", { class: "row" });
+  const detail = h("div", { id: "task-detail" });
+  const filters = h(
+    "form",
+    { class: "filters card", id: "task-filters", onsubmit: (e) => { e.preventDefault(); offset = 0; load(); } },
+    h("label", {}, "Status", status),
+    features.richFilters ? h("label", {}, "Annotator", annotator) : null,
+    features.richFilters ? h("label", {}, "Label", label) : null,
+    features.richFilters ? h("label", { class: "grow" }, "Search", q) : null,
+    h("button", { type: "submit" }, "Filter"),
+  );
+  [status, annotator, label].forEach((s) => s.addEventListener("change", () => { offset = 0; load(); }));
+  app.append(
+    h("div", { class: "row spread" }, h("h1", { text: `Tasks · ${project.name}` }), h("a", { href: `#/projects/${pid}` }, "← dashboard")),
+    h("p", { class: "muted", text: "j/k or ↑/↓ move · Enter opens · ←/→ page · / search" + (isAdmin ? " · Delete removes the task" : "") }),
+    filters,
+    h("div", { class: "browser" }, h("div", {}, table, pager), detail),
+  );
+
+  let offset = 0;
+  let rows = [];
+  let total = 0;
+  let cursor = 0;
+  let open = null;
+
+  async function load() {
+    const params = new URLSearchParams({ offset: String(offset), limit: String(PAGE) });
+    if (status.value) params.set("status", status.value);
+    if (features.richFilters) {
+      if (annotator.value) params.set("annotator", annotator.value);
+      if (label.value) params.set("label", label.value);
+      if (q.value.trim()) params.set("q", q.value.trim());
+    }
+    const res = await get(`/api/projects/${pid}/tasks?${params}`);
+    rows = res.tasks;
+    total = res.total;
+    cursor = Math.min(cursor, Math.max(0, rows.length - 1));
+    render();
+  }
+
+  function render() {
+    clear(table).append(
+      h("tr", {}, ["item", "annotations", "status", "gold", ""].map((x) => h("th", { text: x }))),
+      ...rows.map((r, i) =>
+        h(
+          "tr",
+          { class: i === cursor ? "cursor" : "", dataset: { task: r.id }, onclick: () => { cursor = i; render(); openTask(r.id); } },
+          h("td", { text: r.item_id }),
+          h("td", { text: `${r.n_done}/${r.overlap}` }),
+          h("td", { text: r.complete ? "complete" : "open" }),
+          h("td", { text: r.has_gold ? "yes" : "" }),
+          h("td", {}, isAdmin && features.deletes ? h("button", { type: "button", class: "link danger", title: "delete this task", onclick: (e) => { e.stopPropagation(); removeTask(r); } }, "delete") : null),
+        ),
+      ),
+    );
+    if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 5, class: "muted", text: "No task matches these filters." })));
+    const last = Math.min(total, offset + rows.length);
+    clear(pager).append(
+      h("button", { type: "button", id: "prev-page", disabled: offset === 0, onclick: () => page(-1) }, "← previous"),
+      h("span", { id: "page-info", text: total ? `${offset + 1}–${last} of ${total}` : "0 tasks" }),
+      h("button", { type: "button", id: "next-page", disabled: offset + PAGE >= total, onclick: () => page(1) }, "next →"),
+    );
+    table.querySelector("tr.cursor")?.scrollIntoView({ block: "nearest" });
+  }
+
+  function page(dir) {
+    const to = offset + dir * PAGE;
+    if (to < 0 || to >= total) return;
+    offset = to;
+    cursor = 0;
+    load();
+  }
+
+  async function openTask(tid) {
+    const task = await get(`/api/projects/${pid}/tasks/${tid}`);
+    open = task;
+    const anns = task.annotations || [];
+    const view = h("div", { class: "preview" });
+    const show = (a) => {
+      const ws = createWorkspace(project, task, { initial: a ? a.result : task.gold || {}, readOnly: true });
+      clear(view).append(ws.el);
+    };
+    const annList = h(
+      "table",
+      { class: "data", id: "task-annotations" },
+      h("tr", {}, ["annotator", "status", "lead s", ""].map((x) => h("th", { text: x }))),
+      anns.map((a) =>
+        h(
+          "tr",
+          { dataset: { annotation: a.id } },
+          h("td", {}, h("button", { type: "button", class: "link", onclick: () => show(a) }, a.username)),
+          h("td", { text: a.status }),
+          h("td", { text: a.lead_time != null ? fmt(a.lead_time, 1) : "–" }),
+          h("td", {}, isAdmin && features.deleteAnnotation ? h("button", { type: "button", class: "link danger", onclick: () => removeAnnotation(a) }, "delete") : null),
+        ),
+      ),
+    );
+    clear(detail).append(
+      h(
+        "section",
+        { class: "card" },
+        h("div", { class: "row spread" }, h("h2", { text: `item ${task.item_id}` }), h("a", { class: "button", href: `#/projects/${pid}/label/${task.id}` }, "open in the labeling view")),
+        anns.length ? annList : h("p", { class: "muted", text: "No annotations yet." }),
+        task.gold ? h("p", { class: "badge", text: "adjudicated (gold) answer set" }) : null,
+        view,
+      ),
+    );
+    show(anns[0] || null);
+  }
+
+  async function removeTask(r) {
+    if (!isAdmin) return;
+    if (!features.deletes) return toast("this server cannot delete tasks yet", "error");
+    const ok = await confirmDialog({ title: `Delete task ${r.item_id}?`, body: `The task and its ${r.n_done} annotation(s) are removed for good. Exports made before keep them.` });
+    if (!ok) return;
+    try {
+      await del(`/api/projects/${pid}/tasks/${r.id}`);
+      toast(`task ${r.item_id} deleted`);
+      if (open && open.id === r.id) clear(detail);
+      await load();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
+  async function removeAnnotation(a) {
+    const ok = await confirmDialog({ title: `Delete ${a.username}'s annotation?`, body: "The task goes back to the queue if it needs another answer." });
+    if (!ok) return;
+    try {
+      await del(`/api/annotations/${a.id}`);
+      toast("annotation deleted");
+      await load();
+      await openTask(open.id);
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
+  await load();
+  return {
+    key(e) {
+      if (e.key === "j" || e.key === "ArrowDown") {
+        cursor = Math.min(rows.length - 1, cursor + 1);
+        render();
+        return true;
+      }
+      if (e.key === "k" || e.key === "ArrowUp") {
+        cursor = Math.max(0, cursor - 1);
+        render();
+        return true;
+      }
+      if (e.key === "Enter" && rows[cursor] && !(e.target instanceof HTMLButtonElement || e.target instanceof HTMLAnchorElement)) {
+        openTask(rows[cursor].id);
+        return true;
+      }
+      if (e.key === "ArrowRight" || e.key === "ArrowLeft") {
+        page(e.key === "ArrowRight" ? 1 : -1);
+        return true;
+      }
+      if (e.key === "Delete" && rows[cursor] && isAdmin && features.deletes) {
+        removeTask(rows[cursor]);
+        return true;
+      }
+      if (e.key === "/") {
+        (features.richFilters ? q : status).focus();
+        return true;
+      }
+      return false;
+    },
+  };
+}
+
+// ---------------------------------------------------------------- export
+export async function exportDialog(pid, project, path) {
+  toast("export formats: not wired yet", "error");
+}
