@@ -9,6 +9,7 @@ Every test asserts the page logged no console error. Screenshots go to
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import subprocess
 import wave
@@ -18,7 +19,16 @@ from typing import Any
 
 import numpy as np
 import pytest
-from app_testkit import CHROMIUM, NER_CONFIG, PASSWORDS, TEXT_CONFIG, login, make_images, shot
+from app_testkit import (
+    CHROMIUM,
+    NER_CONFIG,
+    PASSWORDS,
+    TEXT_CONFIG,
+    login,
+    make_images,
+    shot,
+    watch_console,
+)
 
 from labelwise.app import import_path
 from labelwise.formats import Item
@@ -118,7 +128,7 @@ def test_review_keyboard_focus_and_toasts(live, browser, screens) -> None:
         assert button is not None
         for box in boxes:
             assert box is not None and not overlaps(box, button), sel
-    for a, b in zip(boxes, boxes[1:], strict=False):
+    for a, b in itertools.pairwise(boxes):
         assert a is not None and b is not None and not overlaps(a, b)
     shot(page, screens, "review_toasts")
     page.keyboard.press("a")
@@ -420,11 +430,16 @@ def test_video_timeline_keyframes_and_frame_count(live, browser, screens) -> Non
     media = store.media_root / str(p.id)
     media.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10"]
-        + ["-t", "3", "-c:v", "libvpx", "-b:v", "200k", str(media / "clip.webm")],
+        [
+            *("ffmpeg", "-loglevel", "error", "-y", "-f", "lavfi"),
+            *("-i", "testsrc=size=160x120:rate=10", "-t", "3"),
+            *("-c:v", "libvpx", "-b:v", "200k", str(media / "clip.webm")),
+        ],
         check=True,
     )
-    store.add_tasks(p.id, [Item("v1", {"video": "clip.webm", "width": 160, "height": 120, "fps": 10})])
+    store.add_tasks(
+        p.id, [Item("v1", {"video": "clip.webm", "width": 160, "height": 120, "fps": 10})]
+    )
     store.add_member(p.id, "ann")
     errors: list[str] = []
     ctx, page = login(browser, live.url, "ann", errors)
@@ -480,9 +495,7 @@ def test_media_upload_and_task_browser(live, browser, screens, tmp_path) -> None
     ctx, page = login(browser, live.url, "admin", errors)
     page.goto(f"{live.url}/#/projects/{p.id}")
     page.wait_for_selector("#upload")
-    page.set_input_files(
-        "#upload-files", sorted(str(f) for f in (tmp_path / "up").iterdir())
-    )
+    page.set_input_files("#upload-files", sorted(str(f) for f in (tmp_path / "up").iterdir()))
     page.click("#upload button[type=submit]")
     page.wait_for_selector("#upload-status:has-text('Uploaded 3 of 4')")
     status = page.inner_text("#upload-status")
@@ -498,12 +511,18 @@ def test_media_upload_and_task_browser(live, browser, screens, tmp_path) -> None
 
     # ---- the task browser: 60 tasks, two pages, keyboard moves and opens
     store.add_tasks(
-        p.id, [Item(f"extra{i:02d}", {"image": "frame_0.png", "width": 320, "height": 240}) for i in range(57)]
+        p.id,
+        [
+            Item(f"extra{i:02d}", {"image": "frame_0.png", "width": 320, "height": 240})
+            for i in range(57)
+        ],
     )
     ann = live.users["ann"]
     store.add_member(p.id, "ann")
     (first,) = store.next_tasks(ann, p.id, count=1)
-    store.submit(ann, p.id, first["id"], {"objects": [{"x": 10, "y": 10, "w": 50, "h": 40, "label": "car"}]})
+    store.submit(
+        ann, p.id, first["id"], {"objects": [{"x": 10, "y": 10, "w": 50, "h": 40, "label": "car"}]}
+    )
     page.click("#browse-tasks")
     page.wait_for_selector("#page-info:has-text('1–50 of 60')")
     page.keyboard.press("ArrowRight")
@@ -522,5 +541,53 @@ def test_media_upload_and_task_browser(live, browser, screens, tmp_path) -> None
     shot(page, screens, "task_browser")
     page.select_option("#f-status", "complete")
     page.wait_for_selector("#page-info:has-text('1–1 of 1')")
+    assert errors == []
+    ctx.close()
+
+
+def test_screens_tour(live, browser, screens) -> None:
+    """Every main screen once, for the reviewer's eyes, with no console error on any of them."""
+    store = live.store
+    p = store.create_project("tour", TEXT_CONFIG, overlap=2)
+    store.add_tasks(p.id, [Item(f"t{i}", {"text": f"message {i}"}) for i in range(4)])
+    for who in ("ann", "bob", "rita"):
+        store.add_member(p.id, who)
+    for who, label in (("ann", "positive"), ("bob", "negative")):
+        user = live.users[who]
+        for task in store.next_tasks(user, p.id, count=3):
+            store.submit(user, p.id, task["id"], {"sentiment": label})
+    store.add_member(p.id, "admin")
+    errors: list[str] = []
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = ctx.new_page()
+    watch_console(page, errors)
+    page.goto(live.url + "/#/login")
+    page.wait_for_selector("input[name=username]")
+    shot(page, screens, "tour_01_login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORDS["admin"])
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".project-card")
+    shot(page, screens, "tour_02_projects")
+    page.goto(f"{live.url}/#/projects/{p.id}")
+    page.wait_for_selector("#agreement")
+    shot(page, screens, "tour_03_dashboard")
+    page.goto(f"{live.url}/#/projects/{p.id}/label")
+    page.wait_for_selector(".choice")
+    page.keyboard.press("?")
+    shot(page, screens, "tour_04_label_with_help")
+    page.goto(f"{live.url}/#/projects/{p.id}/review")
+    page.wait_for_selector(".task-head .item-id")
+    shot(page, screens, "tour_05_review")
+    page.goto(f"{live.url}/#/projects/{p.id}/adjudicate")
+    page.click("button:has-text('adjudicate')")
+    page.wait_for_selector("#save-gold")
+    shot(page, screens, "tour_06_adjudicate")
+    page.goto(f"{live.url}/#/users")
+    page.wait_for_selector("#users")
+    shot(page, screens, "tour_07_users")
+    page.goto(f"{live.url}/#/projects/{p.id}/tasks")
+    page.wait_for_selector("#page-info:has-text('of 4')")
+    shot(page, screens, "tour_08_tasks")
     assert errors == []
     ctx.close()

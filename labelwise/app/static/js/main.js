@@ -508,13 +508,19 @@ const HELP = [
   ["1–9", "pick a class / the label for new regions"],
   ["↑ ↓ / Space", "move between choices / toggle"],
   ["Enter", "submit (Ctrl+Enter inside a text box)"],
-  ["← →", "previous / next task (arrows nudge a selected box)"],
+  ["← →", "previous / next task (with a region selected: act on it, see below)"],
   ["z or Ctrl+Z", "undo (Ctrl+Y redo)"],
   ["Tab", "next control"],
   ["s", "skip this task"],
-  [", . < >", "spans: move / grow the token cursor · video: step frames"],
-  ["[ ] p", "audio: mark segment start / end, play-pause"],
-  ["Delete", "remove the selected region"],
+  ["Escape", "let go of the selection / leave a text box"],
+  [", . < >", "spans: move / grow the token cursor · video: step frames (Shift: 10)"],
+  ["← → / Shift+← →", "selected span: move its end / start by a token · selected segment: by 0.1 s (Alt: 0.01 s)"],
+  ["+ − 0", "image: zoom in / out / fit (Ctrl+wheel too); Space+drag or Ctrl+arrows pan"],
+  ["arrows / Alt+arrows", "selected box: move / resize (Shift: 10 px); polygon: move it or its selected vertex"],
+  ["[ ]", "polygon: previous / next vertex · audio: mark segment start / end · video: previous / next key frame"],
+  ["p w", "audio: play-pause, waveform / spectrogram"],
+  ["k o", "video: key frame here / the object leaves here"],
+  ["Delete", "remove the selected region (or polygon vertex)"],
 ];
 
 async function labelPage(pid, taskId) {
@@ -771,6 +777,7 @@ async function reviewPage(pid) {
         }
         return false;
       }
+      if (ws && ws.ctx.stage?.key?.(e)) return true; // zoom and pan while reviewing
       if (e.key === "a") return act("accept"), true;
       if (e.key === "r") return comment.focus(), true;
       if (e.key === "f") return startFix(), true;
