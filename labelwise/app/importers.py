@@ -126,11 +126,26 @@ def _attach_media(
     project: Project,
     media: _MediaImport | None,
     report: ConversionReport,
+    *,
+    media_root: Path | None = None,
 ) -> None:
-    """Link media referenced by relative paths (next to the data file) into the project."""
+    """Link media referenced by relative paths (next to the data file) into the project.
+
+    Every task must carry its object: text tasks their text field, media tasks a file that
+    exists (checked here, so no task ever shows a broken image). ``media_root`` is the
+    store's media folder, where API uploads must already have put the files.
+    """
     otype, field = project.config.object_type, project.config.object_field
     if otype == "text":
+        missing = [it.id for it in items if not isinstance(it.data.get(field), str)]
+        if missing:
+            raise BadRequest(
+                f"{len(missing)} task(s) have no text in field {field!r} (e.g. items "
+                f"{missing[:5]}); give each task a {field!r} string or set the project's "
+                "object field to the column that holds the text"
+            )
         return
+    absent: list[str] = []
     for it in items:
         value = it.data.get(field)
         if not isinstance(value, str) or not value:
@@ -141,7 +156,9 @@ def _attach_media(
             continue
         if media is None or base is None:
             # Uploaded through the API: paths refer to files already in the project's media.
-            safe_relative(value)
+            rel = safe_relative(value)
+            if media_root is not None and not (media_root / str(project.id) / rel).is_file():
+                absent.append(f"{it.id!r} -> {rel!r}")
             continue
         src = Path(value) if Path(value).is_absolute() else base / value
         if not src.is_file():
@@ -150,6 +167,12 @@ def _attach_media(
         it.data[field] = media.add(src, rel)
         for k, v in probe(src, otype).items():
             it.data.setdefault(k, v)
+    if absent:
+        raise BadRequest(
+            f"{len(absent)} task(s) point to media files the project does not have (e.g. "
+            f"{', '.join(absent[:5])}); upload them first (POST /api/projects/{project.id}/media) "
+            "or use http(s) URLs"
+        )
 
 
 def _read_source(
@@ -274,6 +297,8 @@ def import_path(
             if project.config.object_type != "text":
                 media = _MediaImport(store, project)
                 _attach_media(items, p.parent if p.is_file() else p, project, media, report)
+            else:
+                _attach_media(items, None, project, None, report)
         if len(items) > MAX_IMPORT_TASKS:
             raise PayloadTooLarge(
                 f"{len(items)} tasks exceed the limit of {MAX_IMPORT_TASKS} per import"
@@ -338,7 +363,7 @@ def import_bytes(
         raise PayloadTooLarge(
             f"{len(items)} tasks exceed the limit of {MAX_IMPORT_TASKS} per import"
         )
-    _attach_media(items, None, project, None, report)
+    _attach_media(items, None, project, None, report, media_root=store.media_root)
     out = store.add_tasks(project.id, items, on_duplicate=on_duplicate)
     out["problems"] = report.problems
     return out

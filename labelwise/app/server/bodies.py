@@ -15,6 +15,7 @@ __all__ = [
     "ProjectPatch",
     "ReviewBody",
     "SubmitBody",
+    "TaskIds",
     "TaskIn",
     "TokenBody",
     "UpdateBody",
@@ -62,6 +63,10 @@ class ProjectPatch(BaseModel):
 
 class MemberBody(BaseModel):
     username: str
+
+
+class TaskIds(BaseModel):
+    ids: list[int] = Field(max_length=100_000)
 
 
 class TaskIn(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, File, Form, Query, UploadFile
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Body, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, Response
 
 from labelwise.app.errors import BadRequest, NotFound, PayloadTooLarge
 from labelwise.app.server.bodies import PredictionIn, TaskIn
@@ -33,7 +33,7 @@ def add_tasks(
         Item(str(t.id) if t.id is not None else str(n + 1), dict(t.data))
         for n, t in enumerate(tasks)
     ]
-    _attach_media(items, None, p, None, ConversionReport())
+    _attach_media(items, None, p, None, ConversionReport(), media_root=st.media_root)
     return st.add_tasks(pid, items, on_duplicate=on_duplicate)
 
 
@@ -65,11 +65,16 @@ def import_file(
     )
 
 
-@router.post("/api/projects/{pid}/media", status_code=201, summary="Upload one media file (admin)")
+@router.post(
+    "/api/projects/{pid}/media",
+    status_code=201,
+    summary="Upload one media file (admin); add_task=true also makes it a task",
+)
 def upload_media(
     pid: int,
     file: UploadFile = File(...),
     path: str | None = Form(None),
+    add_task: bool = Form(False),
     _admin: User = Depends(admin_user),
     st: Store = Depends(store_of),
     settings: Settings = Depends(settings_of),
@@ -95,13 +100,39 @@ def upload_media(
     tmp = dest.with_name(dest.name + ".part")
     tmp.write_bytes(data)
     tmp.replace(dest)
-    return {"path": rel, **probe(dest, kind)}
+    out: dict[str, Any] = {"path": rel, **probe(dest, kind)}
+    if add_task:
+        out["task"] = _task_for_upload(st, pid, rel, kind, out)
+    return out
 
 
-@router.get("/api/projects/{pid}/media/{path:path}", summary="A media file of the project")
+def _task_for_upload(st: Store, pid: int, rel: str, kind: str, info: dict[str, Any]) -> Any:
+    """Add a task for an uploaded media file (item id = its path); skip if it exists."""
+    from labelwise.formats import Item
+
+    p = st.get_project(pid)
+    if p.config.object_type != kind:
+        raise BadRequest(
+            f"{rel!r} is {kind}, but project {p.name!r} labels {p.config.object_type}; "
+            "upload without add_task, or to a project of that kind"
+        )
+    data = {p.config.object_field: rel, **{k: v for k, v in info.items() if k != "path"}}
+    return st.add_tasks(pid, [Item(rel, data)], on_duplicate="skip")
+
+
+@router.get(
+    "/api/projects/{pid}/media/{path:path}",
+    summary="A media file of the project (range requests, ETag, Last-Modified, 304)",
+)
 def media(
-    pid: int, path: str, user: User = Depends(current_user), st: Store = Depends(store_of)
+    pid: int,
+    path: str,
+    request: Request,
+    user: User = Depends(current_user),
+    st: Store = Depends(store_of),
 ) -> Any:
+    from email.utils import formatdate, parsedate_to_datetime
+
     from labelwise.app.media import media_kind, resolve_media
 
     st.check_access(user, pid)
@@ -110,13 +141,30 @@ def media(
     target = resolve_media(st.media_root, pid, path)
     if media_kind(target) in (None, "text"):
         raise NotFound(f"no media file {path!r} in this project")
-    return FileResponse(
-        target,
-        headers={
-            "Cache-Control": "private, max-age=3600",
-            "Content-Security-Policy": "sandbox",
-        },
-    )
+    stat = target.stat()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {
+        "Cache-Control": "private, max-age=3600",
+        "Content-Security-Policy": "sandbox",
+        "ETag": etag,
+        "Last-Modified": formatdate(stat.st_mtime, usegmt=True),
+        "Accept-Ranges": "bytes",
+    }
+    inm = request.headers.get("if-none-match")
+    ims = request.headers.get("if-modified-since")
+    fresh = False
+    if inm is not None:
+        fresh = etag in [t.strip().removeprefix("W/") for t in inm.split(",")] or inm.strip() == "*"
+    elif ims is not None:
+        try:
+            fresh = int(stat.st_mtime) <= parsedate_to_datetime(ims).timestamp()
+        except (TypeError, ValueError):
+            fresh = False
+    if fresh:
+        headers.pop("Accept-Ranges")
+        return Response(status_code=304, headers=headers)
+    # Starlette's FileResponse answers Range (206, multipart for several ranges, 416).
+    return FileResponse(target, headers=headers, stat_result=stat)
 
 
 @router.post("/api/projects/{pid}/predictions", summary="Attach pre-labels (admin)")

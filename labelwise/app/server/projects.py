@@ -62,6 +62,15 @@ def patch_project(
     ).to_dict()
 
 
+@router.delete(
+    "/api/projects/{pid}", summary="Delete a project with its tasks, annotations and media (admin)"
+)
+def delete_project(
+    pid: int, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return st.delete_project(pid)
+
+
 @router.get("/api/projects/{pid}/members", summary="Members of a project")
 def members(
     pid: int, user: User = Depends(current_user), st: Store = Depends(store_of)

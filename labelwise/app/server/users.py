@@ -39,3 +39,13 @@ def patch_user(
     return st.update_user(
         user_id, role=body.role, password=body.password, active=body.active
     ).to_dict()
+
+
+@router.delete(
+    "/api/users/{user_id}",
+    summary="Delete a user without annotations or reviews (admin; else deactivate)",
+)
+def delete_user(
+    user_id: int, admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return st.delete_user(admin, user_id)

@@ -7,8 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 
-from labelwise.app.server.bodies import SubmitBody, UpdateBody
-from labelwise.app.server.deps import current_user, store_of
+from labelwise.app.errors import NotFound
+from labelwise.app.server.bodies import SubmitBody, TaskIds, UpdateBody
+from labelwise.app.server.deps import admin_user, current_user, store_of
 from labelwise.app.store import Store, User
 
 __all__ = ["router"]
@@ -21,11 +22,25 @@ def tasks(
     pid: int,
     offset: int = 0,
     limit: int = 50,
-    status: str | None = None,
+    status: str | None = Query(
+        None, description="open, complete, gold, no_gold, unannotated or skipped"
+    ),
+    annotator: str | None = Query(None, description="only tasks this username annotated"),
+    label: str | None = Query(None, description="only tasks with an annotation using this label"),
+    q: str | None = Query(None, max_length=200, description="text search in item id and data"),
     user: User = Depends(current_user),
     st: Store = Depends(store_of),
 ) -> dict[str, Any]:
-    return st.list_tasks(user, pid, offset=offset, limit=limit, status=status)
+    return st.list_tasks(
+        user,
+        pid,
+        offset=offset,
+        limit=limit,
+        status=status,
+        annotator=annotator,
+        label=label,
+        q=q,
+    )
 
 
 @router.get("/api/projects/{pid}/tasks/{tid}", summary="One task")
@@ -33,6 +48,27 @@ def task(
     pid: int, tid: int, user: User = Depends(current_user), st: Store = Depends(store_of)
 ) -> dict[str, Any]:
     return st.get_task(user, pid, tid)
+
+
+@router.delete(
+    "/api/projects/{pid}/tasks/{tid}", summary="Delete a task and its annotations (admin)"
+)
+def delete_task(
+    pid: int, tid: int, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    if not st.delete_tasks(pid, [tid]):
+        raise NotFound(f"no task {tid} in project {pid}")
+    return {"deleted": 1}
+
+
+@router.post(
+    "/api/projects/{pid}/tasks/delete",
+    summary="Delete many tasks with their annotations (admin)",
+)
+def delete_tasks(
+    pid: int, body: TaskIds, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return {"deleted": st.delete_tasks(pid, body.ids)}
 
 
 @router.get(
@@ -97,6 +133,15 @@ def annotation(
     aid: int, user: User = Depends(current_user), st: Store = Depends(store_of)
 ) -> dict[str, Any]:
     return st.get_annotation(user, aid)
+
+
+@router.delete(
+    "/api/annotations/{aid}", summary="Delete an annotation (its author before review, or admin)"
+)
+def delete_annotation(
+    aid: int, user: User = Depends(current_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return st.delete_annotation(user, aid)
 
 
 @router.put("/api/annotations/{aid}", summary="Change my annotation")

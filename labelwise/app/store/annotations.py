@@ -47,6 +47,7 @@ class AnnotationsStore(StoreCore):
             not isinstance(lead_time, (int, float)) or not math.isfinite(lead_time) or lead_time < 0
         ):
             raise BadRequest("lead_time must be a non-negative number of seconds")
+        read_at = time.time()
         with self.db.read() as conn:
             prev = conn.execute(
                 self._text("SELECT * FROM annotations WHERE submission_id = :s"), {"s": sid}
@@ -55,11 +56,11 @@ class AnnotationsStore(StoreCore):
                 return self._replay(prev, user, task_id), False
             row = self._task_row(conn, p.id, task_id)
             data = json.loads(row.data)
+            self._check_not_mine(conn, user, task_id)
         self._check_open(row, task_id)
         if not self.reservations.holds(p.id, user.id, task_id):
             # Submitting without being handed the task: fine while a slot is free, but not
             # into a slot someone else is working on.
-            read_at = time.time() - 1.0
             others = self.reservations.others(p.id, task_id, user.id, read_at=read_at)
             if int(row.n_done) + others >= int(row.overlap):
                 raise Conflict(
@@ -75,15 +76,7 @@ class AnnotationsStore(StoreCore):
             ).first()
             if prev is not None:
                 return self._replay(prev, user, task_id), False
-            mine = conn.execute(
-                self._text("SELECT id FROM annotations WHERE task_id = :t AND user_id = :u"),
-                {"t": task_id, "u": user.id},
-            ).first()
-            if mine is not None:
-                raise Conflict(
-                    f"you already annotated task {task_id} (annotation {mine.id}); change it with "
-                    f"PUT /api/annotations/{mine.id}"
-                )
+            self._check_not_mine(conn, user, task_id)
             # The check that keeps a task at exactly ``overlap`` annotations: it runs in the
             # write transaction (SQLite: the one writer; PostgreSQL: the task row is locked).
             self._check_open(self._lock_task(conn, p.id, task_id), task_id)
@@ -112,6 +105,17 @@ class AnnotationsStore(StoreCore):
         if out[1]:
             self.reservations.completed(p.id, user.id, task_id)
         return out
+
+    def _check_not_mine(self, conn: Any, user: User, task_id: int) -> None:
+        mine = conn.execute(
+            self._text("SELECT id FROM annotations WHERE task_id = :t AND user_id = :u"),
+            {"t": task_id, "u": user.id},
+        ).first()
+        if mine is not None:
+            raise Conflict(
+                f"you already annotated task {task_id} (annotation {mine.id}); change it with "
+                f"PUT /api/annotations/{mine.id}"
+            )
 
     @staticmethod
     def _check_editable(row: Any) -> None:
@@ -195,6 +199,28 @@ class AnnotationsStore(StoreCore):
             return self._ann_dict(self._ann_row(conn, ann_id), user.username)
 
         return self.db.write(op)
+
+    def delete_annotation(self, user: User, ann_id: int) -> dict[str, Any]:
+        """Delete an annotation: its author while it is not reviewed as final, or an admin.
+
+        A counted annotation frees its slot: the task goes back to the queue.
+        """
+        with self.db.read() as conn:
+            row = self._ann_row(conn, ann_id)
+        self._check_annotation_access(user, row)
+        if not user.is_admin:
+            if row.user_id != user.id:
+                raise Forbidden("only the author or an admin can delete an annotation")
+            self._check_editable(row)
+
+        def op(conn: Any) -> None:
+            cur = self._ann_row(conn, ann_id)
+            conn.execute(self._text("DELETE FROM annotations WHERE id = :i"), {"i": ann_id})
+            if cur.status in COUNTED_STATUSES:
+                self._count(conn, int(cur.task_id), -1)
+
+        self.db.write(op)
+        return {"deleted": ann_id, "task_id": int(row.task_id)}
 
     def list_annotations(
         self,

@@ -17,11 +17,96 @@ from labelwise.app.store.core import (
 )
 from labelwise.formats import Annotation, Item
 
-__all__ = ["ExportStore"]
+__all__ = ["ExportStore", "export_formats"]
+
+#: What each format needs from the label config: control types (any one of them).
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "coco": ("boxes", "polygons"),
+    "yolo": ("boxes", "polygons"),
+    "voc": ("boxes",),
+    "conll": ("spans",),
+}
+_DESCRIPTIONS = {
+    "jsonl": "labelwise JSON lines: every task with its annotations (re-importable)",
+    "csv": "one row per task and annotator, one column per control (spreadsheet-safe)",
+    "label_studio": "Label Studio JSON tasks with annotations and predictions",
+    "coco": "COCO detection/segmentation JSON (boxes, polygons)",
+    "yolo": "YOLO txt labels per image + classes.txt, zipped",
+    "voc": "Pascal VOC XML per image, zipped",
+    "conll": "CoNLL 2003-style BIO tags per token (spans)",
+}
+
+
+def export_formats(config: Any) -> list[dict[str, Any]]:
+    """Every export format, whether it fits ``config`` and, if not, why.
+
+    Examples
+    --------
+    >>> from labelwise.formats import LabelConfig
+    >>> cfg = LabelConfig.from_dict({"object": {"type": "text"},
+    ...     "controls": [{"name": "s", "type": "choices", "labels": ["a", "b"]}]})
+    >>> [f["name"] for f in export_formats(cfg) if f["fits"]]
+    ['jsonl', 'csv', 'label_studio']
+    """
+    from labelwise.formats import FORMATS
+
+    have = {c.type for c in config.controls}
+    out = []
+    for name, (filename, media_type, needs) in FORMATS.items():
+        want = _NEEDS.get(name)
+        fits = want is None or bool(have & set(want))
+        out.append(
+            {
+                "name": name,
+                "description": _DESCRIPTIONS.get(name, name),
+                "fits": fits,
+                "needs": needs,
+                "reason": None
+                if fits
+                else f"{name} needs a {' or '.join(want or ())} control; this project has "
+                f"{', '.join(sorted(have)) or 'no'} controls",
+                "zip": filename is None,
+                "media_type": media_type,
+            }
+        )
+    return out
 
 
 class ExportStore(StoreCore):
     """Reading out: annotation rows, export items, the dashboard and disagreements."""
+
+    def export_formats(self, user: User, project_id: int) -> list[dict[str, Any]]:
+        """The export formats with ``fits`` for this project's label config."""
+        p = self.check_access(user, project_id, review=True)
+        return export_formats(p.config)
+
+    def export_files(
+        self, project_id: int, fmt: str, *, which: str = "all"
+    ) -> tuple[dict[str, bytes], list[str]]:
+        """The project exported as ``fmt``: ``({file name: bytes}, problems)``.
+
+        Raises :class:`BadRequest` naming the formats that fit when ``fmt`` does not.
+        """
+        from labelwise.formats import FORMATS, ConversionReport, FormatError, export_items
+
+        p = self.get_project(project_id)
+        if fmt not in FORMATS:
+            raise BadRequest(f"unknown format {fmt!r}; choose one of {sorted(FORMATS)}")
+        formats = export_formats(p.config)
+        entry = next(f for f in formats if f["name"] == fmt)
+        if not entry["fits"]:
+            fitting = ", ".join(f["name"] for f in formats if f["fits"])
+            raise BadRequest(
+                f"format {fmt!r} does not fit project {p.name!r}: {entry['reason']}; "
+                f"formats that fit: {fitting}"
+            )
+        report = ConversionReport()
+        items = self.export_items(p.id, which="final" if fmt in ("yolo", "voc") else which)
+        try:
+            files = export_items(items, p.config, fmt, report=report)
+        except FormatError as exc:
+            raise BadRequest(str(exc)) from None
+        return files, list(report.problems)
 
     def annotation_rows(
         self, project_id: int, *, statuses: Sequence[str] = COUNTED_STATUSES

@@ -134,6 +134,35 @@ class ProjectsStore(StoreCore):
             self._projects.pop(p.id, None)
         return self.get_project(p.id)
 
+    def delete_project(self, project_id: int) -> dict[str, Any]:
+        """Delete a project with its tasks, annotations, reviews, predictions, members and media."""
+        import shutil
+
+        p = self.get_project(project_id)
+
+        def op(conn: Any) -> dict[str, Any]:
+            counts = {
+                "tasks": conn.execute(
+                    self._text("SELECT COUNT(*) FROM tasks WHERE project_id = :p"), {"p": p.id}
+                ).scalar_one(),
+                "annotations": conn.execute(
+                    self._text("SELECT COUNT(*) FROM annotations WHERE project_id = :p"),
+                    {"p": p.id},
+                ).scalar_one(),
+            }
+            conn.execute(self._text("DELETE FROM projects WHERE id = :p"), {"p": p.id})
+            return {k: int(v) for k, v in counts.items()}
+
+        out = self.db.write(op)
+        with self._projects_lock:
+            self._projects.pop(p.id, None)
+        self.forget_auth()
+        if self.media_root is not None:
+            folder = self.media_root / str(p.id)
+            if folder.is_dir() and not folder.is_symlink():
+                shutil.rmtree(folder, ignore_errors=True)
+        return {"deleted": p.name, **out}
+
     def add_member(self, project_id: int, user: User | int | str) -> None:
         u = user if isinstance(user, User) else self.get_user(user)
         self.get_project(project_id)

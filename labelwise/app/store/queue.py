@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from labelwise.app.errors import BadRequest
 from labelwise.app.store.core import (
     StoreCore,
     User,
+    _chunks,
 )
 
-__all__ = ["QueueStore"]
+#: Task filters of :meth:`QueueStore.list_tasks` -> SQL condition on ``tasks t``.
+TASK_FILTERS = {
+    "open": "t.open = 1",
+    "complete": "t.open = 0",
+    "gold": "t.gold IS NOT NULL",
+    "no_gold": "t.gold IS NULL",
+    "unannotated": "NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id)",
+    "skipped": "EXISTS (SELECT 1 FROM skips s WHERE s.task_id = t.id)",
+}
+
+
+def _like(text: str) -> str:
+    """``text`` as a literal inside a LIKE pattern (escape character: backslash)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+__all__ = ["TASK_FILTERS", "QueueStore"]
 
 
 class QueueStore(StoreCore):
@@ -25,28 +44,73 @@ class QueueStore(StoreCore):
         offset: int = 0,
         limit: int = 50,
         status: str | None = None,
+        annotator: str | None = None,
+        label: str | None = None,
+        q: str | None = None,
     ) -> dict[str, Any]:
-        """A page of tasks (reviewers/admins), filtered by ``open``/``complete``."""
+        """A page of tasks (reviewers/admins), newest filters first, in import order.
+
+        Parameters
+        ----------
+        status : {"open", "complete", "gold", "no_gold", "unannotated", "skipped"}, optional
+        annotator : str, optional
+            Only tasks this user annotated (any status).
+        label : str, optional
+            Only tasks with an annotation that uses this label (any control).
+        q : str, optional
+            Text search in the item id and the task data (case-insensitive substring).
+
+        Each task lists its annotators (``annotators``: username and status).
+        """
         self.check_access(user, project_id, review=True)
         limit = max(1, min(int(limit), 500))
-        where = "project_id = :p"
-        if status == "open":
-            where += " AND open = 1"
-        elif status == "complete":
-            where += " AND open = 0"
-        elif status is not None:
-            raise BadRequest(f"status filter {status!r} must be 'open' or 'complete'")
+        where = "t.project_id = :p"
+        params: dict[str, Any] = {"p": project_id}
+        if status is not None and status not in TASK_FILTERS:
+            raise BadRequest(f"status filter {status!r} must be one of {list(TASK_FILTERS)}")
+        if status is not None:
+            where += " AND " + TASK_FILTERS[status]
+        if annotator:
+            where += (
+                " AND EXISTS (SELECT 1 FROM annotations a JOIN users u ON u.id = a.user_id "
+                "WHERE a.task_id = t.id AND u.username = :who)"
+            )
+            params["who"] = annotator
+        if label:
+            # Labels are JSON strings inside the stored result: match the quoted label.
+            where += (
+                " AND EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id "
+                "AND a.result LIKE :lab ESCAPE '\\')"
+            )
+            params["lab"] = "%" + _like(json.dumps(label, ensure_ascii=False)) + "%"
+        if q:
+            where += (
+                " AND (LOWER(t.item_id) LIKE :q ESCAPE '\\' OR LOWER(t.data) LIKE :q ESCAPE '\\')"
+            )
+            params["q"] = "%" + _like(q.lower()) + "%"
         with self.db.read() as conn:
             total = conn.execute(
-                self._text(f"SELECT COUNT(*) FROM tasks WHERE {where}"), {"p": project_id}
+                self._text(f"SELECT COUNT(*) FROM tasks t WHERE {where}"), params
             ).scalar_one()
             rows = conn.execute(
                 self._text(
-                    f"SELECT id, item_id, n_done, overlap, open, gold IS NOT NULL AS has_gold FROM tasks "
-                    f"WHERE {where} ORDER BY id LIMIT :l OFFSET :o"
+                    "SELECT t.id, t.item_id, t.n_done, t.overlap, t.open, "
+                    f"CASE WHEN t.gold IS NULL THEN 0 ELSE 1 END AS has_gold FROM tasks t "
+                    f"WHERE {where} ORDER BY t.id LIMIT :l OFFSET :o"
                 ),
-                {"p": project_id, "l": limit, "o": max(0, int(offset))},
+                {**params, "l": limit, "o": max(0, int(offset))},
             ).all()
+            who: dict[int, list[dict[str, Any]]] = {}
+            ids = [int(r.id) for r in rows]
+            if ids:
+                qa = self.sa.text(
+                    "SELECT a.task_id, a.id, u.username, a.status FROM annotations a "
+                    "JOIN users u ON u.id = a.user_id WHERE a.task_id IN :ids ORDER BY a.id"
+                ).bindparams(self.sa.bindparam("ids", expanding=True))
+                for a in conn.execute(qa, {"ids": ids}):
+                    who.setdefault(int(a.task_id), []).append(
+                        {"annotation_id": int(a.id), "username": a.username, "status": a.status}
+                    )
         return {
             "total": int(total),
             "tasks": [
@@ -57,10 +121,32 @@ class QueueStore(StoreCore):
                     "overlap": r.overlap,
                     "complete": not r.open,
                     "has_gold": bool(r.has_gold),
+                    "annotators": who.get(int(r.id), []),
                 }
                 for r in rows
             ],
         }
+
+    def delete_tasks(self, project_id: int, task_ids: Sequence[int]) -> int:
+        """Delete tasks with their annotations, reviews, predictions and skips; returns how many."""
+        p = self.get_project(project_id)
+        ids = sorted({int(t) for t in task_ids})
+        if not ids:
+            return 0
+
+        def op(conn: Any) -> int:
+            n = 0
+            for chunk in _chunks(ids, 500):
+                q = self.sa.text(
+                    "DELETE FROM tasks WHERE project_id = :p AND id IN :ids"
+                ).bindparams(self.sa.bindparam("ids", expanding=True))
+                n += int(conn.execute(q, {"p": p.id, "ids": chunk}).rowcount or 0)
+            return n
+
+        n = self.db.write(op)
+        for t in ids:
+            self.reservations.drop_task(p.id, t)
+        return n
 
     def next_tasks(self, user: User, project_id: int, *, count: int = 1) -> list[dict[str, Any]]:
         """The user's next ``count`` tasks (the current one, then prefetched ones).

@@ -105,3 +105,13 @@ class Reservations:
             lst = self.by_user.get((project_id, user_id))
             if lst and task_id in lst:
                 lst.remove(task_id)
+
+    def drop_task(self, project_id: int, task_id: int) -> None:
+        """Forget every hold on a deleted task."""
+        with self.lock:
+            for uid in list(self.by_task.pop(task_id, {})):
+                lst = self.by_user.get((project_id, uid))
+                if lst and task_id in lst:
+                    lst.remove(task_id)
+            self.by_project.get(project_id, set()).discard(task_id)
+            self.recent.pop(task_id, None)

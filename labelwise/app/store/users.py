@@ -94,6 +94,36 @@ class UsersStore(StoreCore):
         self.forget_auth()
         return self.get_user(u.id)
 
+    def delete_user(self, admin: User, user: int | str) -> dict[str, Any]:
+        """Delete a user who has no annotations, reviews or gold (else deactivate them).
+
+        Their tokens, sessions, memberships and skips go with them.
+        """
+        u = self.get_user(user)
+        if u.id == admin.id:
+            raise BadRequest("you cannot delete yourself; ask another admin")
+
+        def op(conn: Any) -> None:
+            work = conn.execute(
+                self._text(
+                    "SELECT (SELECT COUNT(*) FROM annotations WHERE user_id = :u) + "
+                    "(SELECT COUNT(*) FROM reviews WHERE reviewer_id = :u) + "
+                    "(SELECT COUNT(*) FROM tasks WHERE gold_by = :u)"
+                ),
+                {"u": u.id},
+            ).scalar_one()
+            if work:
+                raise Conflict(
+                    f"{u.username} has {work} annotation(s), review(s) or gold answer(s), which "
+                    "would lose their author; deactivate the user instead (PATCH active=false)"
+                )
+            conn.execute(self._text("DELETE FROM skips WHERE user_id = :u"), {"u": u.id})
+            conn.execute(self._text("DELETE FROM users WHERE id = :u"), {"u": u.id})
+
+        self.db.write(op)
+        self.forget_auth()
+        return {"deleted": u.username}
+
     def authenticate(self, username: str, password: str) -> User:
         """The user for a username and password, or :class:`AuthError`."""
         row = self._first(
