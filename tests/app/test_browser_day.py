@@ -591,3 +591,108 @@ def test_screens_tour(live, browser, screens) -> None:
     shot(page, screens, "tour_08_tasks")
     assert errors == []
     ctx.close()
+
+
+def test_filters_deletes_and_export_dialog(live, browser, screens) -> None:
+    """Admin: filter tasks by annotator, label and text; delete an annotation, a task, users and
+    the project behind confirmations; export only in formats that fit."""
+    store = live.store
+    p = store.create_project("manage", TEXT_CONFIG, overlap=2)
+    store.add_tasks(
+        p.id,
+        [Item(f"t{i}", {"text": w}) for i, w in enumerate(["red apple", "green pear", "red plum"])],
+    )
+    for who in ("ann", "bob"):
+        store.add_member(p.id, who)
+    ann, bob = live.users["ann"], live.users["bob"]
+    for task in store.next_tasks(ann, p.id, count=3):
+        store.submit(ann, p.id, task["id"], {"sentiment": "positive"})
+    (first,) = store.next_tasks(bob, p.id, count=1)
+    store.submit(bob, p.id, first["id"], {"sentiment": "negative"})
+    store.create_user("temp", "temporary-pass-1", role="annotator")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "admin", errors)
+
+    # ---- filters: annotator, label, text search (and they combine)
+    page.goto(f"{live.url}/#/projects/{p.id}/tasks")
+    page.wait_for_selector("#page-info:has-text('1–3 of 3')")
+    page.select_option("#f-annotator", "bob")
+    page.wait_for_selector("#page-info:has-text('1–1 of 1')")
+    assert "bob" in page.inner_text("#task-table td.annotators")
+    page.select_option("#f-annotator", "")
+    page.select_option("#f-label", "negative")
+    page.wait_for_selector("#page-info:has-text('1–1 of 1')")
+    page.select_option("#f-label", "")
+    page.wait_for_selector("#page-info:has-text('1–3 of 3')")
+    page.keyboard.press("/")
+    page.keyboard.type("red")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#page-info:has-text('1–2 of 2')")
+    shot(page, screens, "tasks_filtered")
+    page.keyboard.press("Escape")  # leave the search box: keys are shortcuts again
+
+    # ---- delete bob's annotation from the task's detail, then the task with the keyboard
+    page.fill("#f-q", "")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#page-info:has-text('1–3 of 3')")
+    page.keyboard.press("Escape")
+    page.keyboard.press("Enter")  # opens the first task (the one bob answered)
+    page.wait_for_selector("#task-annotations td:has-text('bob')")
+    page.click("#task-annotations tr:has-text('bob') button:has-text('delete')")
+    page.wait_for_selector("dialog#confirm[open]")
+    shot(page, screens, "confirm_delete_annotation")
+    page.keyboard.press("Enter")  # the confirm button has focus
+    page.wait_for_selector("#task-annotations td:has-text('bob')", state="detached")
+    assert page.locator("#task-annotations td:has-text('ann')").count() == 1
+    assert [r["username"] for r in store.annotation_rows(p.id)].count("bob") == 0
+    page.keyboard.press("j")
+    page.keyboard.press("Delete")
+    page.wait_for_selector("dialog#confirm[open]")
+    page.keyboard.press("Escape")  # cancel: nothing happens
+    assert page.locator("dialog#confirm").count() == 0 and len(store.task_items(p.id)) == 3
+    page.keyboard.press("Delete")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#page-info:has-text('1–2 of 2')")
+    assert sorted(t[1] for t in store.task_items(p.id)) == ["t0", "t2"]
+
+    # ---- export: only the formats that fit a text classification project
+    page.goto(f"{live.url}/#/projects/{p.id}")
+    page.click("#open-export")
+    page.wait_for_selector("dialog#export-dialog[open]")
+    offered = page.eval_on_selector_all(
+        "#export-dialog ul[role=radiogroup] li", "ls => ls.map(l => l.dataset.format)"
+    )
+    assert set(offered) == {"jsonl", "csv", "label_studio"}
+    assert page.locator("#export-dialog li.unfit[data-format=coco]").count() == 1
+    shot(page, screens, "export_dialog")
+    page.keyboard.press("ArrowDown")  # csv
+    with page.expect_download() as dl:
+        page.keyboard.press("Enter")
+    text = Path(dl.value.path()).read_text()
+    assert text.splitlines()[0].startswith("id,annotator,text,sentiment") and "red plum" in text
+
+    # ---- users: delete one without work; one with work is deactivated instead
+    page.goto(f"{live.url}/#/users")
+    page.click("#users tr[data-user=temp] button:has-text('delete')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#users tr[data-user=ann]")
+    page.wait_for_selector("#users tr[data-user=temp]", state="detached")
+    page.click("#users tr[data-user=ann] button:has-text('delete')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("dialog#confirm[open] h2:has-text('Deactivate ann instead?')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#users tr[data-user=ann] td:has-text('no')")
+    assert not store.get_user("ann").active
+
+    # ---- the project: the delete button works only once its name is typed
+    page.goto(f"{live.url}/#/projects/{p.id}")
+    page.click("#delete-project")
+    assert page.is_disabled("#confirm-yes")
+    page.keyboard.type("manage")
+    shot(page, screens, "confirm_delete_project")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("h1:has-text('Projects')")
+    assert all(x.name != "manage" for x in store.list_projects())
+    # the browser's notes on the refused user delete (409) are the only console errors
+    assert all("409" in e for e in errors), errors
+    ctx.close()

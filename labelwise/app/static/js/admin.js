@@ -96,10 +96,12 @@ export function uploadCard(pid, project) {
         state.textContent = "uploading…";
         const form = new FormData();
         form.append("file", f, f.name);
+        if (makeTasks.checked) form.append("add_task", "true");
         try {
           const r = await api("POST", `/api/projects/${pid}/media`, undefined, { form });
           done.push(r);
-          state.textContent = "uploaded";
+          const existed = r.task && r.task.skipped && r.task.skipped.length;
+          state.textContent = makeTasks.checked ? (existed ? "uploaded (the task already existed)" : "uploaded, task added") : "uploaded";
           state.className = "state ok";
         } catch (err) {
           failed.push(`${f.name}: ${err.message}`);
@@ -110,20 +112,7 @@ export function uploadCard(pid, project) {
     };
     msg.textContent = `Uploading ${pending.length} file(s)…`;
     await Promise.all([worker(), worker()]);
-    let made = "";
-    if (makeTasks.checked && done.length) {
-      const tasks = done.map((r) => {
-        const { path, kind: _kind, ...probe } = r;
-        return { id: path, data: { [field]: path, ...probe } };
-      });
-      try {
-        const res = await post(`/api/projects/${pid}/tasks?on_duplicate=skip`, tasks);
-        const added = res.tasks ?? res.added ?? tasks.length;
-        made = ` Created ${added} task(s)${res.skipped ? `, ${res.skipped} already existed` : ""}.`;
-      } catch (err) {
-        failed.push(`creating tasks: ${err.message}`);
-      }
-    }
+    const made = makeTasks.checked ? ` Created ${done.reduce((n, r) => n + (r.task ? r.task.tasks : 0), 0)} task(s).` : "";
     msg.textContent = `Uploaded ${done.length} of ${pending.length} file(s).${made}` + (failed.length ? ` ${failed.length} failed: ${failed.join("; ")}` : "");
     msg.className = failed.length ? "error" : "";
     toast(failed.length ? `${failed.length} upload(s) failed` : `uploaded ${done.length} file(s)`, failed.length ? "error" : "info");
@@ -152,7 +141,7 @@ export async function taskBrowserPage(app, state, pid, features) {
   const isAdmin = state.user.role === "admin";
   const members = await get(`/api/projects/${pid}/members`).catch(() => []);
   const labels = [...new Set(project.config.controls.flatMap((c) => c.labels || []))];
-  const status = h("select", { id: "f-status" }, [["", "any status"], ["open", "open"], ["complete", "complete"], ...(features.richFilters ? [["gold", "adjudicated"], ["unannotated", "no annotations"], ["rejected", "has a rejection"]] : [])].map(([v, t]) => h("option", { value: v }, t)));
+  const status = h("select", { id: "f-status" }, [["", "any status"], ["open", "open"], ["complete", "complete"], ...(features.richFilters ? [["unannotated", "no annotations yet"], ["gold", "adjudicated (gold)"], ["no_gold", "not adjudicated"], ["skipped", "skipped by someone"]] : [])].map(([v, t]) => h("option", { value: v }, t)));
   const annotator = h("select", { id: "f-annotator" }, h("option", { value: "" }, "any annotator"), members.map((m) => h("option", { value: m.username }, m.username)));
   const label = h("select", { id: "f-label" }, h("option", { value: "" }, "any label"), labels.map((l) => h("option", { value: l }, l)));
   const q = h("input", { id: "f-q", type: "search", placeholder: "search item id and text (/)", class: "grow" });
@@ -199,20 +188,21 @@ export async function taskBrowserPage(app, state, pid, features) {
 
   function render() {
     clear(table).append(
-      h("tr", {}, ["item", "annotations", "status", "gold", ""].map((x) => h("th", { text: x }))),
+      h("tr", {}, ["item", "done", "annotators", "status", "gold", ""].map((x) => h("th", { text: x }))),
       ...rows.map((r, i) =>
         h(
           "tr",
           { class: i === cursor ? "cursor" : "", dataset: { task: r.id }, onclick: () => { cursor = i; render(); openTask(r.id); } },
           h("td", { text: r.item_id }),
           h("td", { text: `${r.n_done}/${r.overlap}` }),
+          h("td", { class: "annotators", text: (r.annotators || []).map((a) => (a.status === "submitted" ? a.username : `${a.username} (${a.status})`)).join(", ") }),
           h("td", { text: r.complete ? "complete" : "open" }),
           h("td", { text: r.has_gold ? "yes" : "" }),
           h("td", {}, isAdmin && features.deletes ? h("button", { type: "button", class: "link danger", title: "delete this task", onclick: (e) => { e.stopPropagation(); removeTask(r); } }, "delete") : null),
         ),
       ),
     );
-    if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 5, class: "muted", text: "No task matches these filters." })));
+    if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 6, class: "muted", text: "No task matches these filters." })));
     const last = Math.min(total, offset + rows.length);
     clear(pager).append(
       h("button", { type: "button", id: "prev-page", disabled: offset === 0, onclick: () => page(-1) }, "← previous"),
@@ -330,6 +320,66 @@ export async function taskBrowserPage(app, state, pid, features) {
 }
 
 // ---------------------------------------------------------------- export
+// The export dialog: only the formats that fit this project can be picked (the others are
+// listed underneath with the reason); ↑/↓ choose, Enter downloads, Escape closes.
 export async function exportDialog(pid, project, path) {
-  toast("export formats: not wired yet", "error");
+  const res = await get(path.replace("{pid}", String(pid)));
+  const formats = res.formats || [];
+  const fit = formats.filter((f) => f.fits);
+  const unfit = formats.filter((f) => !f.fits);
+  let cursor = 0;
+  const which = h("select", { id: "export-which" }, h("option", { value: "all" }, "every annotation"), h("option", { value: "final" }, "final answer per task (gold, else the accepted one)"));
+  const radios = fit.map((f, i) =>
+    h(
+      "li",
+      { dataset: { format: f.name } },
+      h("input", { type: "radio", name: "export-format", id: `fmt-${f.name}`, value: f.name, checked: i === 0 }),
+      h("label", { for: `fmt-${f.name}`, class: "inline" }, h("b", { text: f.name }), f.zip ? h("span", { class: "muted", text: " (zip)" }) : null),
+      h("span", { class: "muted", text: f.description || "" }),
+    ),
+  );
+  const link = h("a", { class: "button primary", id: "export-download", download: "" }, "Download ⏎");
+  const update = () => {
+    radios.forEach((li, i) => li.classList.toggle("cursor", i === cursor));
+    const f = fit[cursor];
+    if (f) link.setAttribute("href", `/api/projects/${pid}/export?format=${encodeURIComponent(f.name)}&which=${encodeURIComponent(which.value)}`);
+  };
+  radios.forEach((li, i) => li.querySelector("input").addEventListener("change", () => { cursor = i; update(); }));
+  which.addEventListener("change", update);
+  const dlg = h(
+    "dialog",
+    { id: "export-dialog", class: "card wide", "aria-labelledby": "export-title" },
+    h("h2", { id: "export-title", text: `Export ${project.name}` }),
+    fit.length ? h("ul", { class: "export-list", role: "radiogroup" }, radios) : h("p", { class: "error", text: "No export format fits this project's controls." }),
+    h("label", {}, "Which annotations", which),
+    unfit.length
+      ? h("details", { class: "muted" }, h("summary", { text: `${unfit.length} other format(s) do not fit this project` }), h("ul", { class: "export-list" }, unfit.map((f) => h("li", { class: "unfit", dataset: { format: f.name } }, h("b", { text: f.name }), h("span", { text: f.reason || "" })))))
+      : null,
+    h("div", { class: "row" }, fit.length ? link : null, h("button", { type: "button", id: "export-close", onclick: () => close() }, "Close (Esc)")),
+  );
+  function close() {
+    dlg.close();
+    dlg.remove();
+  }
+  link.addEventListener("click", () => setTimeout(close, 0));
+  dlg.addEventListener("cancel", (e) => {
+    e.preventDefault();
+    close();
+  });
+  dlg.addEventListener("keydown", (e) => {
+    if ((e.key === "ArrowDown" || e.key === "ArrowUp") && e.target.tagName !== "SELECT") {
+      cursor = (cursor + (e.key === "ArrowDown" ? 1 : -1) + fit.length) % fit.length;
+      radios[cursor].querySelector("input").checked = true;
+      radios[cursor].querySelector("input").focus();
+      update();
+      e.preventDefault();
+    } else if (e.key === "Enter" && fit.length && e.target.tagName !== "SELECT" && e.target.tagName !== "BUTTON" && e.target.tagName !== "SUMMARY") {
+      e.preventDefault();
+      link.click();
+    }
+  });
+  update();
+  document.body.append(dlg);
+  dlg.showModal();
+  radios[0]?.querySelector("input").focus();
 }

@@ -399,8 +399,26 @@ function dangerCard(p) {
 async function myWork(app, pid) {
   const res = await get(`/api/projects/${pid}/annotations?mine=true&limit=100`);
   const t = h("table", { class: "data", id: "my-work" }, h("tr", {}, ["item", "status", "review comment", ""].map((x) => h("th", { text: x }))));
+  const feats = await features();
   for (const a of res.annotations) {
-    t.append(h("tr", {}, h("td", { text: a.item_id }), h("td", { text: a.status }), h("td", { text: a.review?.comment || "" }), h("td", {}, h("a", { href: `#/projects/${pid}/label/${a.task_id}` }, "open"))));
+    // An answer nobody has reviewed yet can be withdrawn by its author (the task goes back).
+    const withdraw = feats.deleteAnnotation && a.status === "submitted"
+      ? h("button", {
+          type: "button",
+          class: "link danger",
+          onclick: async () => {
+            if (!(await confirmDialog({ title: `Withdraw your answer to ${a.item_id}?`, body: "The task goes back to the queue.", action: "Withdraw" }))) return;
+            try {
+              await del(`/api/annotations/${a.id}`);
+              toast("answer withdrawn");
+              route();
+            } catch (err) {
+              toast(err.message, "error");
+            }
+          },
+        }, "withdraw")
+      : null;
+    t.append(h("tr", { dataset: { annotation: a.id } }, h("td", { text: a.item_id }), h("td", { text: a.status }), h("td", { text: a.review?.comment || "" }), h("td", {}, h("a", { href: `#/projects/${pid}/label/${a.task_id}` }, "open"), " ", withdraw)));
   }
   app.append(h("section", { class: "card" }, h("h2", { text: `My annotations (${res.total})` }), t));
 }
@@ -850,14 +868,24 @@ async function usersPage() {
     return feats.deleteUser.replace(`{${param}}`, encodeURIComponent(/name/.test(param) ? u.username : u.id));
   };
   const removeUser = async (u) => {
-    const ok = await confirmDialog({ title: `Delete user ${u.username}?`, body: "They can no longer log in. Their annotations stay, credited to them.", action: "Delete user" });
+    const ok = await confirmDialog({ title: `Delete user ${u.username}?`, body: "Their sessions, tokens and memberships go too. Someone with annotations or reviews cannot be deleted: you will be offered to deactivate them instead.", action: "Delete user" });
     if (!ok) return;
     try {
       await del(userPath(u));
       toast(`user ${u.username} deleted`);
       route();
     } catch (err) {
-      toast(err.message, "error");
+      if (!(err instanceof ApiError && err.status === 409)) return toast(err.message, "error");
+      // They have work that must keep its author: offer to deactivate them instead.
+      const off = await confirmDialog({ title: `Deactivate ${u.username} instead?`, body: `${err.message}. A deactivated user cannot log in; their work stays credited to them.`, action: "Deactivate" });
+      if (!off) return;
+      try {
+        await patch(`/api/users/${u.id}`, { active: false });
+        toast(`user ${u.username} deactivated`);
+        route();
+      } catch (err2) {
+        toast(err2.message, "error");
+      }
     }
   };
   users.forEach((u) =>
