@@ -34,9 +34,13 @@ def live(tmp_path: Path) -> Iterator[Live]:
         store.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium for the whole session (Playwright, no downloaded browser)."""
+    """One headless Debian Chromium per test module (Playwright, no downloaded browser).
+
+    Not per session: Playwright's sync API keeps an event loop running while it is open, and
+    other test modules call ``asyncio.run``.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
