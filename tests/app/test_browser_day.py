@@ -314,6 +314,9 @@ def test_image_zoom_pan_box_handles_and_polygon_vertices(live, browser, screens,
     page.keyboard.press("0")
     assert page.inner_text(".zoom-level") == "100%"
     # ---- eight handles; drag the top-left one, then the right edge; Alt+→ widens by 1
+    page.keyboard.press("Escape")  # let go of the box, then pick it again with the keyboard
+    assert page.locator(".stage-svg .handle").count() == 0
+    page.keyboard.press(".")
     assert page.locator(".stage-svg .handle").count() == 8
     drag(page, stage_point(page, 150, 110), stage_point(page, 140, 100))
     drag(page, stage_point(page, 180, 115), stage_point(page, 190, 115))
@@ -410,6 +413,10 @@ def test_audio_waveform_and_segment_edges(live, browser, screens, tmp_path) -> N
     shot(page, screens, "audio_spectrogram")
     page.keyboard.press("w")
     shot(page, screens, "audio_waveform")
+    page.keyboard.press("Escape")
+    assert page.locator(".seg-block.selected").count() == 0
+    page.keyboard.press(",")  # select the (only) segment with the keyboard
+    assert page.locator(".seg-block.selected").count() == 1
     page.keyboard.press("Escape")
     page.keyboard.press("Enter")
     page.wait_for_selector("#all-done")

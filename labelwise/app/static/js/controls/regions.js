@@ -286,6 +286,12 @@ export function createBoxes(control, ctx) {
     },
     key(e) {
       if (labelKey(e, control, relabel)) return true;
+      if ((e.key === "," || e.key === ".") && boxes.length) {
+        const n = boxes.length;
+        selected = selected < 0 ? (e.key === "." ? 0 : n - 1) : (selected + (e.key === "." ? 1 : -1) + n) % n;
+        render();
+        return true;
+      }
       if (selected >= 0 && e.key.startsWith("Arrow") && !e.ctrlKey && !e.metaKey) {
         const step = e.shiftKey ? 10 : 1;
         const b = boxes[selected];
@@ -503,6 +509,13 @@ export function createPolygons(control, ctx) {
       if (drawing && e.key === "Backspace") {
         drawing.pop();
         if (!drawing.length) drawing = null;
+        render();
+        return true;
+      }
+      if (!drawing && (e.key === "," || e.key === ".") && polys.length) {
+        const n = polys.length;
+        selected = selected < 0 ? (e.key === "." ? 0 : n - 1) : (selected + (e.key === "." ? 1 : -1) + n) % n;
+        vertex = -1;
         render();
         return true;
       }

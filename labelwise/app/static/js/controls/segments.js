@@ -137,13 +137,17 @@ function drawWave(canvas, buffer, mode) {
   }
 }
 
+// Longer audio is not decoded for the picture (it would take hundreds of MB in the tab).
+const MAX_WAVE_SECONDS = 30 * 60;
+
 // Decode the media's audio once per URL (prefetched tasks and re-renders share it).
 const decoded = new Map();
 function decode(url) {
   if (!decoded.has(url)) {
     const p = fetch(url, { credentials: "same-origin" })
       .then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`${r.status}`))))
-      .then((buf) => new OfflineAudioContext(1, 1, 44100).decodeAudioData(buf));
+      // 16 kHz is plenty for a picture of speech and sounds, and a quarter of the memory.
+      .then((buf) => new OfflineAudioContext(1, 1, 16000).decodeAudioData(buf));
     decoded.set(url, p);
     if (decoded.size > 8) decoded.delete(decoded.keys().next().value);
     p.catch(() => decoded.delete(url));
@@ -183,7 +187,11 @@ export function createSegments(control, ctx) {
     paint();
   }
   bar.dataset.mode = mode;
-  if (media.currentSrc || media.src) {
+  const known = Number(ctx.task.data.duration) || 0;
+  if (known > MAX_WAVE_SECONDS) {
+    status.textContent = `no waveform for audio over ${MAX_WAVE_SECONDS / 60} min (this one is ${(known / 60).toFixed(0)} min): segments still work`;
+    bar.dataset.wave = "none";
+  } else if (media.currentSrc || media.src) {
     decode(media.currentSrc || media.src)
       .then((b) => {
         buffer = b;
@@ -391,6 +399,12 @@ export function createSegments(control, ctx) {
       if (e.key === "p") {
         if (media.paused) media.play().catch(() => {});
         else media.pause();
+        return true;
+      }
+      if ((e.key === "," || e.key === ".") && segs.length) {
+        // Walk through the segments (and hear each from its start).
+        const n = segs.length;
+        select(selected < 0 ? (e.key === "." ? 0 : n - 1) : (selected + (e.key === "." ? 1 : -1) + n) % n);
         return true;
       }
       if (e.key === "w" && !e.ctrlKey && !e.metaKey) {
