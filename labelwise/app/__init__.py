@@ -37,6 +37,7 @@ from labelwise.app.errors import (
     Forbidden,
     NotFound,
     PayloadTooLarge,
+    TooManyRequests,
 )
 from labelwise.app.importers import import_bytes, import_path, items_from_rows
 from labelwise.app.matrix import annotations_to_label_matrix, attach_predictions, gold_labels
@@ -58,6 +59,7 @@ __all__ = [
     "PayloadTooLarge",
     "Project",
     "Store",
+    "TooManyRequests",
     "User",
     "annotations_to_label_matrix",
     "attach_predictions",

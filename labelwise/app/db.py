@@ -24,10 +24,22 @@ from labelwise.errors import require
 
 T = TypeVar("T")
 
-__all__ = ["DB_FILENAME", "SCHEMA_VERSION", "Database", "Writer", "metadata"]
+__all__ = ["DB_FILENAME", "MIGRATIONS", "SCHEMA_VERSION", "Database", "Writer", "metadata"]
 
 DB_FILENAME = "labelwise.db"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+
+#: Versioned migrations: ``{version: [SQL, ...]}`` takes a database from ``version - 1`` to
+#: ``version``. A new database is created at :data:`SCHEMA_VERSION` directly (from
+#: :data:`metadata`); an older one is brought up step by step, each step in one transaction.
+#: Column types are portable (``FLOAT`` is REAL on SQLite, double precision on PostgreSQL).
+MIGRATIONS: dict[int, list[str]] = {
+    2: [
+        "ALTER TABLE tokens ADD COLUMN expires_at FLOAT",
+        "ALTER TABLE tokens ADD COLUMN last_used_at FLOAT",
+        "ALTER TABLE sessions ADD COLUMN last_seen FLOAT",
+    ],
+}
 
 
 def _tables() -> Any:
@@ -62,6 +74,8 @@ def _tables() -> Any:
         sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
         sa.Column("name", sa.String(64), nullable=False),
         sa.Column("created_at", sa.Float, nullable=False),
+        sa.Column("expires_at", sa.Float),  # NULL: never
+        sa.Column("last_used_at", sa.Float),
     )
     sa.Table(
         "sessions",
@@ -70,6 +84,7 @@ def _tables() -> Any:
         owned_by("user_id", "users.id", index=True),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("expires_at", sa.Float, nullable=False),
+        sa.Column("last_seen", sa.Float),
     )
     sa.Table(
         "projects",
@@ -282,8 +297,33 @@ class Database:
         else:  # pragma: no cover - needs a PostgreSQL server
             self.read_engine = sa.create_engine(url, pool_size=20, max_overflow=20)
             self.write_engine = self.read_engine
-        metadata.create_all(self.write_engine)
+        if self.is_sqlite:
+            self._private_file(url)
+        self.schema_version = self._migrate()
+        self.writer = Writer(self.write_engine)
+
+    @staticmethod
+    def _private_file(url: str) -> None:
+        """Create the SQLite file readable by its owner only (0600; WAL files follow it)."""
+        import os
+
+        path = url.split(":///", 1)[-1]
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return
+        if not os.path.exists(path):
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        for p in (path, path + "-wal", path + "-shm"):
+            if os.path.exists(p):
+                os.chmod(p, 0o600)
+
+    def _migrate(self) -> int:
+        """Stamp a new database, or run the migrations an older one needs; the version."""
+        sa = require("sqlalchemy", "app")
         with self.write_engine.begin() as conn:
+            if not self.is_sqlite:
+                # Several server processes may start at once: one migrates, the others wait.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7460124)"))
+            metadata.create_all(conn)
             row = conn.execute(
                 sa.text("SELECT value FROM meta WHERE key = 'schema_version'")
             ).first()
@@ -292,11 +332,26 @@ class Database:
                     sa.text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
                     {"v": str(SCHEMA_VERSION)},
                 )
-            elif int(row[0]) > SCHEMA_VERSION:
+                conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('auth_epoch', '0')"))
+                return SCHEMA_VERSION
+            version = int(row[0])
+            if version > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"database schema version {row[0]} is newer than this labelwise ({SCHEMA_VERSION}); upgrade labelwise"
+                    f"database schema version {version} is newer than this labelwise "
+                    f"({SCHEMA_VERSION}); upgrade labelwise"
                 )
-        self.writer = Writer(self.write_engine)
+            # All steps in this one (locked) transaction: a failed step leaves the old schema.
+            while version < SCHEMA_VERSION:
+                version += 1
+                for sql in MIGRATIONS.get(version, []):
+                    conn.execute(sa.text(sql))
+                conn.execute(
+                    sa.text("UPDATE meta SET value = :v WHERE key = 'schema_version'"),
+                    {"v": str(version)},
+                )
+            if conn.execute(sa.text("SELECT 1 FROM meta WHERE key = 'auth_epoch'")).first() is None:
+                conn.execute(sa.text("INSERT INTO meta (key, value) VALUES ('auth_epoch', '0')"))
+        return version
 
     @staticmethod
     def _sqlite_setup(engine: Any, *, begin: str, synchronous: str) -> None:

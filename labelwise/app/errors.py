@@ -16,6 +16,7 @@ __all__ = [
     "Forbidden",
     "NotFound",
     "PayloadTooLarge",
+    "TooManyRequests",
 ]
 
 
@@ -63,3 +64,14 @@ class PayloadTooLarge(AppError):
 
     status = 413
     code = "payload_too_large"
+
+
+class TooManyRequests(AppError):
+    """Too many attempts (wrong passwords) or too busy: try again after ``retry_after`` s."""
+
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))

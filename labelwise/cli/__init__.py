@@ -11,6 +11,7 @@ import importlib.util
 import sys
 
 import click
+import typer
 
 from labelwise.cli.app import app, err_console
 from labelwise.errors import LabelwiseError, MissingDependencyError
@@ -37,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(exc.exit_code)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
+    except typer.TyperException as exc:  # typer's own (vendored) click errors, e.g. BadParameter
+        show = getattr(exc, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(int(getattr(exc, "exit_code", 2)))
     except (click.Abort, KeyboardInterrupt):
         err_console.print("aborted")
         sys.exit(130)

@@ -46,8 +46,18 @@ def serve_cmd(
     port: int = typer.Option(8080, help="TCP port."),
     db_url: str = typer.Option(
         "",
+        "--db",
         "--db-url",
-        help="SQLAlchemy URL (e.g. postgresql://...) instead of SQLite in the folder.",
+        help="Database URL (postgresql://user@host/db) instead of SQLite in the folder.",
+    ),
+    workers: int = typer.Option(
+        1, help="Server processes on the one port (PostgreSQL only; SQLite uses one)."
+    ),
+    secure_cookies: bool = typer.Option(
+        False, help="Mark cookies Secure (when users reach the app through HTTPS/TLS)."
+    ),
+    session_idle_minutes: float = typer.Option(
+        480, help="Log browser sessions out after this many minutes without a request."
     ),
     synchronous: str = typer.Option(
         "FULL", help="SQLite durability: FULL (survives power loss) or NORMAL."
@@ -68,6 +78,9 @@ def serve_cmd(
         synchronous=synchronous,
         log_level=log_level,
         max_upload_mb=max_upload_mb,
+        secure_cookies=secure_cookies,
+        session_idle_minutes=session_idle_minutes,
+        workers=workers,
     )
 
 
@@ -183,16 +196,13 @@ def export_cmd(
         "all", help="all annotations, or final (one per task: gold, reviewed, latest)."
     ),
 ) -> None:
-    from labelwise.formats import ConversionReport, FormatError, export_items, pack_zip
+    from labelwise.formats import pack_zip
 
     with _store(folder) as store:
         p = _project(store, project)
-        report = ConversionReport()
-        items = store.export_items(p.id, which="final" if fmt in ("yolo", "voc") else which)
-        try:
-            files = export_items(items, p.config, fmt, report=report)
-        except FormatError as exc:
-            raise typer.BadParameter(str(exc)) from None
+        # Refuses (one line, exit 2) a format that does not fit, naming those that do.
+        files, problems = store.export_files(p.id, fmt, which=which)
+        n_items = store.task_count(p.id)
     if len(files) == 1 and out.suffix:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(next(iter(files.values())))
@@ -204,8 +214,8 @@ def export_cmd(
             dest = out / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             dest.write_bytes(data)
-    console.print(f"wrote {len(items)} items of {p.name!r} as {fmt} to {out}")
-    for problem in report.problems[:50]:
+    console.print(f"wrote {n_items} items of {p.name!r} as {fmt} to {out}")
+    for problem in problems[:50]:
         console.print(f"  [yellow]note:[/yellow] {problem}", highlight=False)
 
 
@@ -286,9 +296,48 @@ def users_token(
     folder: Path = FOLDER,
     username: str = typer.Argument(..., help="User name."),
     name: str = typer.Option("cli", help="A name to remember the token by."),
+    expires_days: float = typer.Option(
+        90, help="Lifetime in days; 0 for a token that never expires."
+    ),
 ) -> None:
     with _store(folder) as store:
-        console.print(store.create_token(username, name=name))
+        console.print(store.create_token(username, name=name, expires_days=expires_days or None))
+
+
+@users_app.command("tokens", help="List a user's API tokens (names and dates, not secrets).")
+def users_tokens(
+    folder: Path = FOLDER, username: str = typer.Argument(..., help="User name.")
+) -> None:
+    import datetime as dt
+
+    def when(t: float | None) -> str:
+        if t is None:
+            return "-"
+        return dt.datetime.fromtimestamp(t, dt.UTC).strftime("%Y-%m-%d %H:%M")
+
+    with _store(folder) as store:
+        tokens = store.list_tokens(username)
+    if not tokens:
+        console.print(f"{username} has no API tokens")
+    for t in tokens:
+        expires = "never" if t["expires_at"] is None else when(t["expires_at"])
+        state = " (expired)" if t["expired"] else ""
+        console.print(
+            f"{t['id']:>5}  {t['name']:<20} created {when(t['created_at'])}  "
+            f"expires {expires}{state}  last used {when(t['last_used_at'])}",
+            highlight=False,
+        )
+
+
+@users_app.command("revoke-token", help="Revoke one of a user's API tokens (by id).")
+def users_revoke_token(
+    folder: Path = FOLDER,
+    username: str = typer.Argument(..., help="User name."),
+    token_id: int = typer.Argument(..., help="Token id (see 'tokens')."),
+) -> None:
+    with _store(folder) as store:
+        store.revoke_token(username, token_id)
+    console.print(f"revoked token {token_id} of {username}")
 
 
 @users_app.command("member", help="Add (or with --remove, remove) a user to a project.")

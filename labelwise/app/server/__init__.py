@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
-from labelwise.app.errors import AppError  # noqa: E402
+from labelwise.app.errors import AppError, TooManyRequests  # noqa: E402
 from labelwise.app.server import (  # noqa: E402
     auth,
     data,
@@ -43,11 +43,11 @@ from labelwise.app.server import (  # noqa: E402
     work,
 )
 from labelwise.app.server.deps import Settings  # noqa: E402
-from labelwise.app.server.guard import Wrap, guard  # noqa: E402
+from labelwise.app.server.guard import BodyTooLarge, Wrap, guard  # noqa: E402
 from labelwise.app.server.ui import STATIC  # noqa: E402
 from labelwise.app.store import Store  # noqa: E402
 
-__all__ = ["ROUTERS", "create_app", "serve"]
+__all__ = ["ROUTERS", "app_from_env", "create_app", "serve"]
 
 #: The API routers in the order they are mounted (the UI router comes after them).
 ROUTERS = (
@@ -67,6 +67,7 @@ def create_app(
     max_upload_bytes: int = 200 * 1024 * 1024,
     secure_cookies: bool = False,
     worker_threads: int = 32,
+    session_idle_minutes: float | None = None,
 ) -> Any:
     """Build the FastAPI application.
 
@@ -80,6 +81,8 @@ def create_app(
         Mark cookies ``Secure`` (serve behind HTTPS).
     worker_threads : int
         Threads running the (synchronous) route handlers.
+    session_idle_minutes : float, optional
+        Log a browser session out after this long without a request (default 8 hours).
 
     Examples
     --------
@@ -113,15 +116,28 @@ def create_app(
         redoc_url=None,
     )
     app.state.store = st
+    if session_idle_minutes is not None:
+        if not session_idle_minutes > 0:
+            raise ValueError(f"session_idle_minutes must be positive, got {session_idle_minutes!r}")
+        st.session_idle_seconds = float(session_idle_minutes) * 60.0
     app.state.settings = Settings(max_upload_bytes=max_upload_bytes, secure_cookies=secure_cookies)
 
     @app.exception_handler(AppError)
     async def _app_error(_req: Request, exc: AppError) -> Any:
-        return JSONResponse({"error": exc.code, "detail": str(exc)}, status_code=exc.status)
+        headers = {}
+        if isinstance(exc, TooManyRequests):
+            headers["Retry-After"] = str(exc.retry_after)
+        return JSONResponse(
+            {"error": exc.code, "detail": str(exc)}, status_code=exc.status, headers=headers
+        )
 
     @app.exception_handler(LabelwiseError)
     async def _lw_error(_req: Request, exc: LabelwiseError) -> Any:
         return JSONResponse({"error": "bad_request", "detail": str(exc)}, status_code=400)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(_req: Request, exc: BodyTooLarge) -> Any:
+        return JSONResponse({"error": "payload_too_large", "detail": exc.detail}, status_code=413)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> Any:
@@ -152,20 +168,67 @@ def serve(
     synchronous: str = "FULL",
     log_level: str = "warning",
     max_upload_mb: int = 200,
+    secure_cookies: bool = False,
+    session_idle_minutes: float | None = None,
+    workers: int = 1,
 ) -> None:
-    """Run the app with uvicorn on ``project_dir`` (SQLite inside it, or ``db_url``)."""
+    """Run the app with uvicorn on ``project_dir`` (SQLite inside it, or ``db_url``).
+
+    ``workers`` > 1 starts that many server processes on one port (PostgreSQL only: SQLite
+    has one writer per file, which lives in one process).
+    """
     uvicorn = require("uvicorn", "app")
     folder = Path(project_dir)
+    options = {
+        "max_upload_bytes": max_upload_mb * 1024 * 1024,
+        "secure_cookies": secure_cookies,
+        "session_idle_minutes": session_idle_minutes,
+    }
+    # Hand the GIL over more often than every 5 ms: request threads, the writer thread and the
+    # event loop each hold it briefly, and a long switch interval shows up as tail latency.
+    sys.setswitchinterval(0.001)
+    if workers > 1:
+        if not db_url or db_url.startswith("sqlite"):
+            raise ValueError(
+                "several worker processes need a PostgreSQL database (--db postgresql://...); "
+                "SQLite serves from one process"
+            )
+        import json
+        import os
+
+        (folder / "media").mkdir(parents=True, exist_ok=True)
+        Store.open(db_url, media_root=folder / "media").close()  # create/migrate once
+        os.environ["LABELWISE_APP_SPEC"] = json.dumps(
+            {"db_url": db_url, "media_root": str(folder / "media"), **options}
+        )
+        uvicorn.run(
+            "labelwise.app.server:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=log_level,
+            access_log=False,
+        )
+        return
     if db_url:
         (folder / "media").mkdir(parents=True, exist_ok=True)
         store = Store.open(db_url, synchronous=synchronous, media_root=folder / "media")
     else:
         store = Store.open(folder, synchronous=synchronous)
-    app = create_app(store, max_upload_bytes=max_upload_mb * 1024 * 1024)
-    # Hand the GIL over more often than every 5 ms: request threads, the writer thread and the
-    # event loop each hold it briefly, and a long switch interval shows up as tail latency.
-    sys.setswitchinterval(0.001)
+    app = create_app(store, **options)  # type: ignore[arg-type]
     try:
         uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
     finally:
         store.close()
+
+
+def app_from_env() -> Any:
+    """The app for one worker process of :func:`serve` (settings in ``LABELWISE_APP_SPEC``)."""
+    import json
+    import os
+
+    spec = json.loads(os.environ["LABELWISE_APP_SPEC"])
+    sys.setswitchinterval(0.001)
+    store = Store.open(spec.pop("db_url"), media_root=spec.pop("media_root"))
+    return create_app(store, **spec)

@@ -20,6 +20,7 @@ from labelwise.app.server.deps import (
     store_of,
 )
 from labelwise.app.store import Store, User
+from labelwise.app.store.core import SESSION_SECONDS
 
 __all__ = ["router"]
 
@@ -46,10 +47,12 @@ def login(body: LoginBody, request: Request, st: Store = Depends(store_of)) -> A
     sent = request.headers.get("x-csrf-token", "")
     if not pre or not sent or not same_secret(pre, sent):
         raise Forbidden("missing or wrong CSRF token; load the login page again")
-    user = st.authenticate(body.username, body.password)
+    user = st.authenticate(
+        body.username, body.password, client=request.client.host if request.client else None
+    )
     sid, csrf = st.create_session(user)
     resp = JSONResponse({"user": user.to_dict(), "csrf": csrf})
-    set_cookie(request, resp, SESSION_COOKIE, sid, http_only=True, max_age=14 * 24 * 3600)
+    set_cookie(request, resp, SESSION_COOKIE, sid, http_only=True, max_age=SESSION_SECONDS)
     return resp
 
 
@@ -74,8 +77,22 @@ def me(
     return {"user": user.to_dict(), "csrf": found[1] if found else None}
 
 
-@router.post("/api/me/tokens", summary="Create an API token (shown once)")
+@router.post("/api/me/tokens", summary="Create an API token (shown once; expires in 90 days)")
 def new_token(
     body: TokenBody, user: User = Depends(current_user), st: Store = Depends(store_of)
 ) -> dict[str, Any]:
-    return {"token": st.create_token(user, name=body.name)}
+    token = st.create_token(user, name=body.name, expires_days=body.expires_days)
+    return {"token": token, "tokens": st.list_tokens(user)}
+
+
+@router.get("/api/me/tokens", summary="My API tokens (names and dates, never the secrets)")
+def my_tokens(user: User = Depends(current_user), st: Store = Depends(store_of)) -> dict[str, Any]:
+    return {"tokens": st.list_tokens(user)}
+
+
+@router.delete("/api/me/tokens/{token_id}", summary="Revoke one of my API tokens")
+def revoke_my_token(
+    token_id: int, user: User = Depends(current_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    st.revoke_token(user, token_id)
+    return {"ok": True}

@@ -31,6 +31,9 @@ class LoginBody(BaseModel):
 
 class TokenBody(BaseModel):
     name: str = Field("api", max_length=64)
+    expires_days: float | None = Field(
+        90, gt=0, le=3650, description="lifetime in days; null for a token that never expires"
+    )
 
 
 class UserCreate(BaseModel):

@@ -6,8 +6,29 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
 
-__all__ = ["CSP", "Wrap", "guard"]
+__all__ = ["CSP", "PUBLIC_BODY_BYTES", "BodyTooLarge", "Wrap", "body_limit", "guard"]
+
+#: Largest body the routes that need no login accept (the login form is tiny).
+PUBLIC_BODY_BYTES = 64 * 1024
+_PUBLIC = ("/api/login", "/api/csrf", "/api/health")
+
+
+class BodyTooLarge(HTTPException):
+    """A request body grew past the limit while it streamed in (e.g. chunked, no length)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"request body exceeds the {limit} byte limit; split the upload")
+        self.limit = limit
+
+
+def body_limit(path: str, max_upload_bytes: int) -> int:
+    """The body limit for a request path: small before login, ``max_upload_bytes`` after."""
+    if path in _PUBLIC or not path.startswith("/api/"):
+        return min(PUBLIC_BODY_BYTES, max_upload_bytes)
+    return max_upload_bytes
+
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: https: http:; "
@@ -41,15 +62,16 @@ def guard(max_upload_bytes: int) -> Callable[[Any], Any]:
                 await inner(scope, receive, send)
                 return
             path = scope.get("path", "")
+            limit = body_limit(path, max_upload_bytes)
             for k, v in scope.get("headers", ()):
                 if k == b"content-length":
                     try:
                         n = int(v)
                     except ValueError:
                         n = -1
-                    if n < 0 or n > max_upload_bytes:
+                    if n < 0 or n > limit:
                         detail = (
-                            f"request of {n} bytes exceeds the {max_upload_bytes} byte limit; split the upload"
+                            f"request of {n} bytes exceeds the {limit} byte limit; split the upload"
                             if n > 0
                             else "bad Content-Length"
                         )
@@ -75,7 +97,34 @@ def guard(max_upload_bytes: int) -> Callable[[Any], Any]:
                     ]
                 await send(message)
 
-            await inner(scope, receive, send_with_headers)
+            # Count what actually arrives: a chunked body has no Content-Length to check.
+            received = 0
+            started = False
+
+            async def counted_receive() -> Any:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        raise BodyTooLarge(limit)
+                return message
+
+            async def tracking_send(message: Any) -> None:
+                nonlocal started
+                if message["type"] == "http.response.start":
+                    started = True
+                await send_with_headers(message)
+
+            try:
+                await inner(scope, counted_receive, tracking_send)
+            except BodyTooLarge as exc:
+                if started:
+                    raise
+                resp = JSONResponse(
+                    {"error": "payload_too_large", "detail": exc.detail}, status_code=413
+                )
+                await resp(scope, receive, send_with_headers)
 
         return asgi
 

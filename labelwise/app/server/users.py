@@ -49,3 +49,20 @@ def delete_user(
     user_id: int, admin: User = Depends(admin_user), st: Store = Depends(store_of)
 ) -> dict[str, Any]:
     return st.delete_user(admin, user_id)
+
+
+@router.get("/api/users/{user_id}/tokens", summary="A user's API tokens (admin)")
+def user_tokens(
+    user_id: int, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    return {"tokens": st.list_tokens(user_id)}
+
+
+@router.delete(
+    "/api/users/{user_id}/tokens/{token_id}", summary="Revoke a user's API token (admin)"
+)
+def revoke_user_token(
+    user_id: int, token_id: int, _admin: User = Depends(admin_user), st: Store = Depends(store_of)
+) -> dict[str, Any]:
+    st.revoke_token(user_id, token_id)
+    return {"ok": True}

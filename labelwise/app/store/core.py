@@ -6,6 +6,7 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 from labelwise.app.db import Database
 from labelwise.app.errors import BadRequest, Forbidden, NotFound
 from labelwise.app.store.reservations import Reservations
+from labelwise.app.throttle import LoginThrottle
 from labelwise.formats import LabelConfig
 from labelwise.formats.schema import ResultError
 
@@ -28,6 +30,10 @@ STATUSES = (*COUNTED_STATUSES, "rejected")
 REVIEW_ACTIONS = ("accept", "reject", "fix")
 MAX_TASK_BYTES = 1_000_000
 SESSION_SECONDS = 14 * 24 * 3600
+#: Default idle timeout of a login session (seconds without a request).
+SESSION_IDLE_SECONDS = 8 * 3600
+#: How often cached logins check whether another process changed users or tokens.
+EPOCH_CHECK_SECONDS = 0.5
 #: How long a token, session or membership lookup is reused in memory. Changes made through
 #: this process drop the cache at once; changes from another process apply within this time.
 AUTH_CACHE_SECONDS = 10.0
@@ -110,12 +116,26 @@ class StoreCore:
         self.db = db
         self.media_root = None if media_root is None else Path(media_root)
         self.reservations = Reservations()
+        self.login_throttle = LoginThrottle()
         self._projects: dict[int, Project] = {}
         self._projects_lock = threading.Lock()
         self._auth_cache: dict[Any, tuple[float, Any]] = {}
+        self._epoch: str | None = None
+        self._epoch_checked = -1e18
+        #: A login session ends after this long without use (seconds).
+        self.session_idle_seconds: float = SESSION_IDLE_SECONDS
         self._clauses: dict[str, Any] = {}
 
     def _cached(self, key: Any) -> tuple[bool, Any]:
+        now = time.monotonic()
+        if now >= self._epoch_checked + EPOCH_CHECK_SECONDS:
+            # Another process changed users, tokens or members: drop what we cached.
+            self._epoch_checked = now
+            row = self._first("SELECT value FROM meta WHERE key = 'auth_epoch'")
+            epoch = None if row is None else str(row[0])
+            if epoch != self._epoch:
+                self._epoch = epoch
+                self._auth_cache.clear()
         hit = self._auth_cache.get(key)
         if hit is not None and hit[0] > time.monotonic():
             return True, hit[1]
@@ -126,6 +146,13 @@ class StoreCore:
             self._auth_cache.clear()
         self._auth_cache[key] = (time.monotonic() + AUTH_CACHE_SECONDS, value)
         return value
+
+    def _bump_auth(self, conn: Any) -> None:
+        """Inside a write: tell every process to drop its cached logins and memberships."""
+        conn.execute(
+            self._text("UPDATE meta SET value = :v WHERE key = 'auth_epoch'"),
+            {"v": uuid.uuid4().hex},
+        )
 
     def forget_auth(self) -> None:
         """Drop cached token, session and membership lookups (after users or members change)."""

@@ -108,6 +108,11 @@ class ExportStore(StoreCore):
             raise BadRequest(str(exc)) from None
         return files, list(report.problems)
 
+    def task_count(self, project_id: int) -> int:
+        """How many tasks the project has."""
+        row = self._first("SELECT COUNT(*) FROM tasks WHERE project_id = :p", {"p": project_id})
+        return int(row[0])
+
     def annotation_rows(
         self, project_id: int, *, statuses: Sequence[str] = COUNTED_STATUSES
     ) -> list[dict[str, Any]]:

@@ -151,6 +151,7 @@ class ProjectsStore(StoreCore):
                 ).scalar_one(),
             }
             conn.execute(self._text("DELETE FROM projects WHERE id = :p"), {"p": p.id})
+            self._bump_auth(conn)
             return {k: int(v) for k, v in counts.items()}
 
         out = self.db.write(op)
@@ -166,24 +167,30 @@ class ProjectsStore(StoreCore):
     def add_member(self, project_id: int, user: User | int | str) -> None:
         u = user if isinstance(user, User) else self.get_user(user)
         self.get_project(project_id)
-        self.db.write(
-            lambda conn: conn.execute(
+
+        def op(conn: Any) -> None:
+            conn.execute(
                 self._text(
                     "INSERT INTO members (project_id, user_id) VALUES (:p, :u) ON CONFLICT DO NOTHING"
                 ),
                 {"p": project_id, "u": u.id},
             )
-        )
+            self._bump_auth(conn)
+
+        self.db.write(op)
         self.forget_auth()
 
     def remove_member(self, project_id: int, user: User | int | str) -> None:
         u = user if isinstance(user, User) else self.get_user(user)
-        self.db.write(
-            lambda conn: conn.execute(
+
+        def op(conn: Any) -> None:
+            conn.execute(
                 self._text("DELETE FROM members WHERE project_id = :p AND user_id = :u"),
                 {"p": project_id, "u": u.id},
             )
-        )
+            self._bump_auth(conn)
+
+        self.db.write(op)
         self.forget_auth()
 
     def members(self, project_id: int) -> list[User]:

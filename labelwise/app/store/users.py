@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from labelwise.app.auth import check_password, hash_password, hash_secret, new_secret
-from labelwise.app.errors import AuthError, BadRequest, Conflict
+from labelwise.app.errors import AuthError, BadRequest, Conflict, NotFound
 from labelwise.app.store.core import (
     _USERNAME,
     ROLES,
@@ -15,7 +15,12 @@ from labelwise.app.store.core import (
     User,
 )
 
-__all__ = ["UsersStore"]
+__all__ = ["TOKEN_DAYS", "UsersStore"]
+
+#: Default lifetime of a new API token, in days.
+TOKEN_DAYS = 90.0
+#: How often a token's ``last_used_at`` and a session's ``last_seen`` are written (seconds).
+USE_STAMP_SECONDS = 60.0
 
 
 class UsersStore(StoreCore):
@@ -89,6 +94,7 @@ class UsersStore(StoreCore):
                 )
                 if not active:
                     conn.execute(self._text("DELETE FROM sessions WHERE user_id = :i"), {"i": u.id})
+            self._bump_auth(conn)
 
         self.db.write(op)
         self.forget_auth()
@@ -119,50 +125,124 @@ class UsersStore(StoreCore):
                 )
             conn.execute(self._text("DELETE FROM skips WHERE user_id = :u"), {"u": u.id})
             conn.execute(self._text("DELETE FROM users WHERE id = :u"), {"u": u.id})
+            self._bump_auth(conn)
 
         self.db.write(op)
         self.forget_auth()
         return {"deleted": u.username}
 
-    def authenticate(self, username: str, password: str) -> User:
-        """The user for a username and password, or :class:`AuthError`."""
+    def authenticate(self, username: str, password: str, *, client: str | None = None) -> User:
+        """The user for a username and password, or :class:`AuthError`.
+
+        Wrong passwords are throttled (see :mod:`labelwise.app.throttle`): after repeated
+        failures on a name or from a ``client`` address, attempts get
+        :class:`~labelwise.app.errors.TooManyRequests` until the wait is over.
+        """
+        self.login_throttle.check(username, client)
         row = self._first(
             "SELECT id, username, role, active, password_hash FROM users WHERE username = :u",
             {"u": username},
         )
         # Verify against a dummy hash for unknown users too, so timing does not tell.
         stored = row.password_hash if row is not None else _dummy_hash()
-        ok = check_password(stored, password)
+        with self.login_throttle.slot():
+            ok = check_password(stored, password)
         if row is None or not ok or not row.active:
+            self.login_throttle.failed(username, client)
             raise AuthError("wrong username or password")
+        self.login_throttle.succeeded(username)
         return self._user(row)
 
-    def create_token(self, user: User | int | str, *, name: str = "api") -> str:
-        """A new API token for ``user`` (shown once; only its hash is stored)."""
+    def create_token(
+        self,
+        user: User | int | str,
+        *,
+        name: str = "api",
+        expires_days: float | None = TOKEN_DAYS,
+    ) -> str:
+        """A new API token for ``user`` (shown once; only its hash is stored).
+
+        ``expires_days``: lifetime in days (default 90); ``None`` for a token that never
+        expires (revoke it when it is no longer needed).
+        """
         u = user if isinstance(user, User) else self.get_user(user)
+        if expires_days is not None and not (
+            isinstance(expires_days, (int, float)) and 0 < expires_days <= 3650
+        ):
+            raise BadRequest(f"expires_days must be from 0 to 3650 (or none), got {expires_days!r}")
         secret = new_secret()
+        now = time.time()
+        expires = None if expires_days is None else now + float(expires_days) * 86400
         self.db.write(
             lambda conn: conn.execute(
                 self._text(
-                    "INSERT INTO tokens (user_id, token_hash, name, created_at) VALUES (:u, :h, :n, :t)"
+                    "INSERT INTO tokens (user_id, token_hash, name, created_at, expires_at) "
+                    "VALUES (:u, :h, :n, :t, :e)"
                 ),
-                {"u": u.id, "h": hash_secret(secret), "n": name[:64], "t": time.time()},
+                {"u": u.id, "h": hash_secret(secret), "n": name[:64], "t": now, "e": expires},
             )
         )
         return secret
 
+    def list_tokens(self, user: User | int | str) -> list[dict[str, Any]]:
+        """``user``'s API tokens (never the secrets): id, name, created, expires, last used."""
+        u = user if isinstance(user, User) else self.get_user(user)
+        rows = self._rows(
+            "SELECT id, name, created_at, expires_at, last_used_at FROM tokens WHERE user_id = :u "
+            "ORDER BY id",
+            {"u": u.id},
+        )
+        now = time.time()
+        return [
+            {
+                "id": int(r.id),
+                "name": r.name,
+                "created_at": r.created_at,
+                "expires_at": r.expires_at,
+                "last_used_at": r.last_used_at,
+                "expired": r.expires_at is not None and r.expires_at < now,
+            }
+            for r in rows
+        ]
+
+    def revoke_token(self, user: User | int | str, token_id: int) -> None:
+        """Delete one of ``user``'s tokens; it stops working at once (other processes: < 1 s)."""
+        u = user if isinstance(user, User) else self.get_user(user)
+
+        def op(conn: Any) -> int:
+            n = conn.execute(
+                self._text("DELETE FROM tokens WHERE id = :i AND user_id = :u"),
+                {"i": int(token_id), "u": u.id},
+            ).rowcount
+            if n:
+                self._bump_auth(conn)
+            return int(n or 0)
+
+        if not self.db.write(op):
+            raise NotFound(f"{u.username} has no token {token_id}")
+        self.forget_auth()
+
     def user_for_token(self, secret: str) -> User | None:
-        key = ("token", hash_secret(secret))
+        h = hash_secret(secret)
+        key = ("token", h)
         hit, value = self._cached(key)
         if hit:
             return value
         row = self._first(
-            "SELECT u.id, u.username, u.role, u.active FROM tokens t JOIN users u ON u.id = t.user_id "
-            "WHERE t.token_hash = :h",
-            {"h": hash_secret(secret)},
+            "SELECT t.id AS token_id, t.expires_at, t.last_used_at, u.id, u.username, u.role, u.active "
+            "FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = :h",
+            {"h": h},
         )
-        if row is None or not row.active:
+        now = time.time()
+        if row is None or not row.active or (row.expires_at is not None and row.expires_at < now):
             return self._remember(key, None)
+        if row.last_used_at is None or row.last_used_at < now - USE_STAMP_SECONDS:
+            self.db.write(
+                lambda conn: conn.execute(
+                    self._text("UPDATE tokens SET last_used_at = :n WHERE id = :i"),
+                    {"n": now, "i": row.token_id},
+                )
+            )
         return self._remember(key, self._user(row))
 
     def create_session(self, user: User) -> tuple[str, str]:
@@ -171,29 +251,59 @@ class UsersStore(StoreCore):
         now = time.time()
 
         def op(conn: Any) -> None:
-            conn.execute(self._text("DELETE FROM sessions WHERE expires_at < :t"), {"t": now})
+            conn.execute(
+                self._text("DELETE FROM sessions WHERE expires_at < :t OR last_seen < :idle"),
+                {"t": now, "idle": now - self.session_idle_seconds},
+            )
             conn.execute(
                 self._text(
-                    "INSERT INTO sessions (token_hash, user_id, csrf, expires_at) VALUES (:h, :u, :c, :e)"
+                    "INSERT INTO sessions (token_hash, user_id, csrf, expires_at, last_seen) "
+                    "VALUES (:h, :u, :c, :e, :n)"
                 ),
-                {"h": hash_secret(sid), "u": user.id, "c": csrf, "e": now + SESSION_SECONDS},
+                {
+                    "h": hash_secret(sid),
+                    "u": user.id,
+                    "c": csrf,
+                    "e": now + SESSION_SECONDS,
+                    "n": now,
+                },
             )
 
         self.db.write(op)
         return sid, csrf
 
     def session_user(self, sid: str) -> tuple[User, str] | None:
-        key = ("session", hash_secret(sid))
+        """The user and CSRF token of a live session; ``None`` once it expired or sat idle
+        longer than ``session_idle_seconds``. Use keeps it alive (stamped once a minute)."""
+        h = hash_secret(sid)
+        key = ("session", h)
         hit, value = self._cached(key)
         if hit:
             return value
         row = self._first(
-            "SELECT u.id, u.username, u.role, u.active, s.csrf, s.expires_at FROM sessions s "
-            "JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h",
-            {"h": hash_secret(sid)},
+            "SELECT u.id, u.username, u.role, u.active, s.csrf, s.expires_at, s.last_seen "
+            "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = :h",
+            {"h": h},
         )
-        if row is None or row.expires_at < time.time() or not row.active:
+        now = time.time()
+        if row is None or row.expires_at < now or not row.active:
             return None
+        seen = row.last_seen if row.last_seen is not None else now
+        if seen < now - self.session_idle_seconds:
+            self.db.write(
+                lambda conn: conn.execute(
+                    self._text("DELETE FROM sessions WHERE token_hash = :h"), {"h": h}
+                )
+            )
+            return None
+        if row.last_seen is None or row.last_seen < now - USE_STAMP_SECONDS:
+            self.db.write(
+                lambda conn: conn.execute(
+                    self._text("UPDATE sessions SET last_seen = :n WHERE token_hash = :h"),
+                    {"n": now, "h": h},
+                )
+            )
+        # Cached for at most the stamp interval, so idleness is judged within a minute.
         return self._remember(key, (self._user(row), str(row.csrf)))
 
     def delete_session(self, sid: str) -> None:
