@@ -465,7 +465,7 @@ function importCard(pid) {
       },
     },
     h("h2", { text: "Import tasks" }),
-    h("p", { class: "muted", text: "CSV/TSV/JSONL/Parquet (one task per row), Label Studio JSON, COCO JSON, a YOLO or VOC zip, or CoNLL. Media referenced by tables must be uploaded first (API: POST /api/projects/{id}/media) or the project imported from the command line." }),
+    h("p", { class: "muted", text: "CSV/TSV/JSONL/Parquet (one task per row), Label Studio JSON, COCO JSON, a YOLO or VOC zip, or CoNLL. Media referenced by tables must be uploaded first (the Upload media card below, or POST /api/projects/{id}/media), or the project imported from the command line." }),
     h("div", { class: "row" }, file, fmtSel, dup, h("button", { type: "submit", class: "primary" }, "Import")),
     msg,
   );
