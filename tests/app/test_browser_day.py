@@ -313,6 +313,10 @@ def test_image_zoom_pan_box_handles_and_polygon_vertices(live, browser, screens,
     shot(page, screens, "image_zoomed")
     page.keyboard.press("0")
     assert page.inner_text(".zoom-level") == "100%"
+    page.keyboard.press("h")  # hide the regions to see the image, then show them again
+    assert not page.locator(".stage-svg .layer").first.is_visible()
+    page.keyboard.press("h")
+    assert page.locator(".stage-svg .layer").first.is_visible()
     # ---- eight handles; drag the top-left one, then the right edge; Alt+→ widens by 1
     page.keyboard.press("Escape")  # let go of the box, then pick it again with the keyboard
     assert page.locator(".stage-svg .handle").count() == 0
@@ -699,6 +703,19 @@ def test_filters_deletes_and_export_dialog(live, browser, screens) -> None:
         "?.textContent === 'no'"
     )
     assert not store.get_user("ann").active
+
+    # ---- bulk: choose both remaining tasks with x, delete them in one go
+    page.goto(f"{live.url}/#/projects/{p.id}/tasks")
+    page.wait_for_selector("#page-info:has-text('1–2 of 2')")
+    page.keyboard.press("x")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    page.wait_for_selector("#delete-picked:has-text('Delete 2 chosen')")
+    page.keyboard.press("Delete")
+    page.wait_for_selector("dialog#confirm[open] h2:has-text('Delete 2 task(s)?')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#page-info:has-text('0 tasks')")
+    assert store.task_items(p.id) == []
 
     # ---- the project: the delete button works only once its name is typed
     page.goto(f"{live.url}/#/projects/{p.id}")

@@ -135,7 +135,7 @@ export function uploadCard(pid, project) {
 const PAGE = 50;
 
 // The task browser: every task of a project with filters, paging and the keyboard
-// (j/k or ↑/↓ move, Enter opens, Delete removes, ←/→ change page, / searches).
+// (j/k or ↑/↓ move, Enter opens, x chooses, Delete removes, ←/→ change page, / searches).
 export async function taskBrowserPage(app, state, pid, features) {
   const project = await get(`/api/projects/${pid}`);
   const isAdmin = state.user.role === "admin";
@@ -160,13 +160,14 @@ export async function taskBrowserPage(app, state, pid, features) {
   [status, annotator, label].forEach((s) => s.addEventListener("change", () => { offset = 0; load(); }));
   app.append(
     h("div", { class: "row spread" }, h("h1", { text: `Tasks · ${project.name}` }), h("a", { href: `#/projects/${pid}` }, "← dashboard")),
-    h("p", { class: "muted", text: "j/k or ↑/↓ move · Enter opens · ←/→ page · / search" + (isAdmin ? " · Delete removes the task" : "") }),
+    h("p", { class: "muted", text: "j/k or ↑/↓ move · Enter opens · ←/→ page · / search" + (isAdmin ? " · x chooses · Delete removes the chosen tasks (or the one under the cursor)" : "") }),
     filters,
     h("div", { class: "browser" }, h("div", {}, table, pager), detail),
   );
 
   let offset = 0;
   let rows = [];
+  const picked = new Map(); // task id -> row, chosen for a bulk delete (x / the checkboxes)
   let total = 0;
   let cursor = 0;
   let open = null;
@@ -188,11 +189,12 @@ export async function taskBrowserPage(app, state, pid, features) {
 
   function render() {
     clear(table).append(
-      h("tr", {}, ["item", "done", "annotators", "status", "gold", ""].map((x) => h("th", { text: x }))),
+      h("tr", {}, [isAdmin ? "✓" : "", "item", "done", "annotators", "status", "gold", ""].map((x) => h("th", { text: x }))),
       ...rows.map((r, i) =>
         h(
           "tr",
           { class: i === cursor ? "cursor" : "", dataset: { task: r.id }, onclick: () => { cursor = i; render(); openTask(r.id); } },
+          h("td", {}, isAdmin ? h("input", { type: "checkbox", class: "pick", "aria-label": `choose ${r.item_id}`, checked: picked.has(r.id), onclick: (e) => { e.stopPropagation(); toggle(r); } }) : null),
           h("td", { text: r.item_id }),
           h("td", { text: `${r.n_done}/${r.overlap}` }),
           h("td", { class: "annotators", text: (r.annotators || []).map((a) => (a.status === "submitted" ? a.username : `${a.username} (${a.status})`)).join(", ") }),
@@ -202,9 +204,12 @@ export async function taskBrowserPage(app, state, pid, features) {
         ),
       ),
     );
-    if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 6, class: "muted", text: "No task matches these filters." })));
+    if (!rows.length) table.append(h("tr", {}, h("td", { colspan: 7, class: "muted", text: "No task matches these filters." })));
     const last = Math.min(total, offset + rows.length);
     clear(pager).append(
+      isAdmin && features.deletes && picked.size
+        ? h("button", { type: "button", class: "danger", id: "delete-picked", onclick: () => removePicked() }, `Delete ${picked.size} chosen task(s)…`)
+        : null,
       h("button", { type: "button", id: "prev-page", disabled: offset === 0, onclick: () => page(-1) }, "← previous"),
       h("span", { id: "page-info", text: total ? `${offset + 1}–${last} of ${total}` : "0 tasks" }),
       h("button", { type: "button", id: "next-page", disabled: offset + PAGE >= total, onclick: () => page(1) }, "next →"),
@@ -272,6 +277,28 @@ export async function taskBrowserPage(app, state, pid, features) {
     }
   }
 
+  function toggle(r) {
+    if (picked.has(r.id)) picked.delete(r.id);
+    else picked.set(r.id, r);
+    render();
+  }
+
+  async function removePicked() {
+    const ids = [...picked.keys()];
+    const names = [...picked.values()].map((r) => r.item_id);
+    const ok = await confirmDialog({ title: `Delete ${ids.length} task(s)?`, body: `${names.slice(0, 8).join(", ")}${names.length > 8 ? ", …" : ""} and their annotations are removed for good.` });
+    if (!ok) return;
+    try {
+      const res = await post(`/api/projects/${pid}/tasks/delete`, { ids });
+      toast(`${res.deleted} task(s) deleted`);
+      picked.clear();
+      clear(detail);
+      await load();
+    } catch (err) {
+      toast(err.message, "error");
+    }
+  }
+
   async function removeAnnotation(a) {
     const ok = await confirmDialog({ title: `Delete ${a.username}'s annotation?`, body: "The task goes back to the queue if it needs another answer." });
     if (!ok) return;
@@ -306,8 +333,13 @@ export async function taskBrowserPage(app, state, pid, features) {
         page(e.key === "ArrowRight" ? 1 : -1);
         return true;
       }
-      if (e.key === "Delete" && rows[cursor] && isAdmin && features.deletes) {
-        removeTask(rows[cursor]);
+      if (e.key === "x" && rows[cursor] && isAdmin) {
+        toggle(rows[cursor]);
+        return true;
+      }
+      if (e.key === "Delete" && isAdmin && features.deletes && (picked.size || rows[cursor])) {
+        if (picked.size) removePicked();
+        else removeTask(rows[cursor]);
         return true;
       }
       if (e.key === "/") {

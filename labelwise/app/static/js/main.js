@@ -538,6 +538,7 @@ const HELP = [
   ["[ ]", "polygon: previous / next vertex · audio: mark segment start / end · video: previous / next key frame"],
   ["p w", "audio: play-pause, waveform / spectrogram"],
   ["k o", "video: key frame here / the object leaves here"],
+  ["h", "image, video: hide / show the drawn regions"],
   ["Delete", "remove the selected region (or polygon vertex)"],
 ];
 

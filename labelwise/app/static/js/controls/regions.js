@@ -105,6 +105,7 @@ export function createImageStage(src, data, slot) {
       setView(stage.zoom, tx + dx, ty + dy);
       return true;
     }
+    if (e.key === "h" && !e.ctrlKey) return stage.toggleRegions(), true;
     if (e.key === " ") return true; // Space is the pan modifier here, not a page scroll
     return false;
   };

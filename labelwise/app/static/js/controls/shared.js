@@ -70,6 +70,8 @@ export function wireStage(stage) {
     const r = svg.getBoundingClientRect();
     return r.width ? stage.width / r.width : 1;
   };
+  // "h" hides and shows the drawn regions, to see the media underneath.
+  stage.toggleRegions = () => svg.classList.toggle("regions-hidden");
   let dragging = false;
   svg.addEventListener("pointerdown", (e) => {
     if (!stage.owner || e.button !== 0 || stage.panning?.()) return;

@@ -252,6 +252,10 @@ export function createVideoBoxes(control, ctx) {
         stage.seek(stage.frame() + (e.key === "." || e.key === ">" ? step : -step));
         return true;
       }
+      if (e.key === "h" && !e.ctrlKey) {
+        stage.toggleRegions();
+        return true;
+      }
       if (e.key === "[" || e.key === "]") {
         jumpKey(e.key === "]" ? 1 : -1);
         return true;
