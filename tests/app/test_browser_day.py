@@ -422,6 +422,17 @@ def test_audio_waveform_and_segment_edges(live, browser, screens, tmp_path) -> N
     page.keyboard.press(",")  # select the (only) segment with the keyboard
     assert page.locator(".seg-block.selected").count() == 1
     page.keyboard.press("Escape")
+    # zoom the timeline: it gets wider than its window (and scrolls), 0 resets
+    page.keyboard.press("+")
+    page.keyboard.press("+")
+    ratio = page.evaluate(
+        "() => document.querySelector('.timeline .track').clientWidth"
+        " / document.querySelector('.timeline').clientWidth"
+    )
+    assert abs(ratio - 2.25) < 0.05, ratio
+    shot(page, screens, "audio_zoomed")
+    page.keyboard.press("0")
+    page.wait_for_selector(".tl-zoom:has-text('1.0×')")
     page.keyboard.press("Enter")
     page.wait_for_selector("#all-done")
     (seg,) = store.annotation_rows(p.id)[0]["result"]["seg"]

@@ -533,7 +533,7 @@ const HELP = [
   ["Escape", "let go of the selection / leave a text box"],
   [", . < >", "spans: move / grow the token cursor · video: step frames (Shift: 10) · boxes, polygons, segments: select the previous / next one"],
   ["← → / Shift+← →", "selected span: move its end / start by a token · selected segment: by 0.1 s (Alt: 0.01 s)"],
-  ["+ − 0", "image: zoom in / out / fit (Ctrl+wheel too); Space+drag or Ctrl+arrows pan"],
+  ["+ − 0", "image: zoom in / out / fit (Ctrl+wheel too); Space+drag or Ctrl+arrows pan · audio: zoom the timeline"],
   ["arrows / Alt+arrows", "selected box: move / resize (Shift: 10 px); polygon: move it or its selected vertex"],
   ["[ ]", "polygon: previous / next vertex · audio: mark segment start / end · video: previous / next key frame"],
   ["p w", "audio: play-pause, waveform / spectrogram"],

@@ -3,8 +3,9 @@
 // mark a segment, or press "[" then "]" while listening to mark start and end at the playhead.
 // A number sets or changes the label; "p" plays/pauses; click a segment to select it and hear
 // it; drag its edges to resize it or its body to move it; with a segment selected ← → move its
-// end (Shift: its start) by 0.1 s (Alt: 0.01 s); Delete removes it. With transcription on,
-// each segment has a text box.
+// end (Shift: its start) by 0.1 s (Alt: 0.01 s); "," / "." select the previous / next one;
+// "+" / "-" / "0" (or Ctrl+wheel) zoom the timeline, which then scrolls and follows the
+// playhead; Delete removes it. With transcription on, each segment has a text box.
 import { h, colour } from "../dom.js";
 import { labelKey, labelLegend, regionItem, showActive } from "./shared.js";
 
@@ -167,7 +168,11 @@ export function createSegments(control, ctx) {
   let buffer = null;
   const duration = () => Number(ctx.task.data.duration) || (Number.isFinite(media.duration) ? media.duration : 0) || buffer?.duration || 0;
   const canvas = h("canvas", { class: "wave", "aria-hidden": "true" });
-  const bar = h("div", { class: "timeline", title: "drag to mark a segment; drag a segment's edges to resize it" });
+  // The timeline scrolls sideways when zoomed: bar is the window, track the full length.
+  const track = h("div", { class: "track" });
+  const bar = h("div", { class: "timeline", title: "drag to mark a segment; drag a segment's edges to resize it; + − 0 or Ctrl+wheel zoom" }, track);
+  let zoom = 1;
+  const zoomInfo = h("span", { class: "tl-zoom muted", text: "1×" });
   const head = h("div", { class: "playhead" });
   const clock = h("span", { class: "clock" });
   const status = h("span", { class: "muted wave-status", text: "decoding audio…" });
@@ -175,10 +180,39 @@ export function createSegments(control, ctx) {
   const list = h("ul", { class: "region-list" });
   const legend = labelLegend(control, ctx, (i) => relabel(i));
   const el = h("div", { class: "segments" }, legend, list);
-  ctx.objectSlot.append(bar, h("div", { class: "timeline-bar" }, clock, modeBtn, status));
+  ctx.objectSlot.append(bar, h("div", { class: "timeline-bar" }, clock, modeBtn, zoomInfo, status));
+
+  // Zoom the timeline (1× to 64×, capped so the waveform canvas stays a sane size), keeping
+  // time t at the same place in the window.
+  function setZoom(z, t = media.currentTime || 0) {
+    const d = duration() || 1;
+    const maxZ = Math.max(1, Math.min(64, 16000 / Math.max(1, bar.clientWidth * (window.devicePixelRatio || 1))));
+    const before = (t / d) * track.clientWidth - bar.scrollLeft;
+    zoom = Math.max(1, Math.min(maxZ, z));
+    track.style.width = `${zoom * 100}%`;
+    zoomInfo.textContent = `${zoom.toFixed(zoom < 10 ? 1 : 0)}×`;
+    bar.scrollLeft = (t / d) * track.clientWidth - (zoom === 1 ? 0 : before);
+    paint();
+    render();
+  }
+  bar.addEventListener(
+    "wheel",
+    (e) => {
+      if (!(e.ctrlKey || e.metaKey)) return;
+      e.preventDefault();
+      setZoom(zoom * Math.exp(-e.deltaY / 300), timeAt(e));
+    },
+    { passive: false },
+  );
 
   function paint() {
     if (buffer && canvas.isConnected) drawWave(canvas, buffer, mode);
+  }
+  // While playing, keep the playhead in the window.
+  function follow() {
+    if (zoom === 1 || media.paused) return;
+    const x = ((media.currentTime || 0) / (duration() || 1)) * track.clientWidth;
+    if (x < bar.scrollLeft || x > bar.scrollLeft + bar.clientWidth - 10) bar.scrollLeft = x - 20;
   }
   function toggleMode() {
     mode = mode === "waveform" ? "spectrogram" : "waveform";
@@ -210,11 +244,11 @@ export function createSegments(control, ctx) {
   if (window.ResizeObserver) {
     let lastW = 0;
     new ResizeObserver(() => {
-      if (bar.clientWidth !== lastW) {
-        lastW = bar.clientWidth;
+      if (track.clientWidth !== lastW) {
+        lastW = track.clientWidth;
         paint();
       }
-    }).observe(bar);
+    }).observe(track);
   }
 
   function relabel(i) {
@@ -227,7 +261,7 @@ export function createSegments(control, ctx) {
   }
 
   function timeAt(evt) {
-    const r = bar.getBoundingClientRect();
+    const r = track.getBoundingClientRect();
     const d = duration();
     return Math.max(0, Math.min(d, ((evt.clientX - r.left) / Math.max(r.width, 1)) * d));
   }
@@ -256,7 +290,7 @@ export function createSegments(control, ctx) {
     if (markStart !== null) blocks.push(h("div", { class: "mark-start", style: { left: `${(100 * markStart) / d}%` } }));
     head.style.left = `${(100 * (media.currentTime || 0)) / d}%`;
     clock.textContent = `${(media.currentTime || 0).toFixed(2)} / ${duration().toFixed(2)} s`;
-    bar.replaceChildren(canvas, ...blocks, head);
+    track.replaceChildren(canvas, ...blocks, head);
     list.replaceChildren(
       ...segs.map((sg, i) =>
         regionItem(
@@ -320,7 +354,7 @@ export function createSegments(control, ctx) {
   }
 
   bar.addEventListener("pointerdown", (e) => {
-    if (ctx.readOnly || e.button !== 0) return;
+    if (ctx.readOnly || e.button !== 0 || e.target === bar) return; // (bar itself: its scrollbar)
     const edge = e.target.closest(".edge");
     const blk = e.target.closest(".seg-block");
     bar.setPointerCapture(e.pointerId);
@@ -364,7 +398,10 @@ export function createSegments(control, ctx) {
     }
     render();
   });
-  media.addEventListener("timeupdate", render);
+  media.addEventListener("timeupdate", () => {
+    render();
+    follow();
+  });
   media.addEventListener("loadedmetadata", render);
 
   render();
@@ -407,6 +444,9 @@ export function createSegments(control, ctx) {
         select(selected < 0 ? (e.key === "." ? 0 : n - 1) : (selected + (e.key === "." ? 1 : -1) + n) % n);
         return true;
       }
+      if ((e.key === "+" || e.key === "=") && !e.ctrlKey) return setZoom(zoom * 1.5), true;
+      if ((e.key === "-" || e.key === "_") && !e.ctrlKey) return setZoom(zoom / 1.5), true;
+      if (e.key === "0" && !e.ctrlKey) return setZoom(1), true;
       if (e.key === "w" && !e.ctrlKey && !e.metaKey) {
         toggleMode();
         return true;
