@@ -6,6 +6,9 @@ and library callers can catch ``ValueError``.
 
 from __future__ import annotations
 
+import re
+import tempfile
+
 from labelwise.errors import LabelwiseError
 
 __all__ = [
@@ -17,6 +20,7 @@ __all__ = [
     "NotFound",
     "PayloadTooLarge",
     "TooManyRequests",
+    "scrub_paths",
 ]
 
 
@@ -75,3 +79,19 @@ class TooManyRequests(AppError):
     def __init__(self, message: str, *, retry_after: float) -> None:
         super().__init__(message)
         self.retry_after = max(1, int(retry_after + 0.999))
+
+
+def scrub_paths(message: str, *roots: str) -> str:
+    """``message`` without server file paths: temp files (and ``roots``) become their names.
+
+    Error texts go back to API clients; where the server keeps its files is not theirs.
+
+    >>> import os, tempfile
+    >>> scrub_paths(f"cannot read {os.path.join(tempfile.gettempdir(), 'tmpab12', 'tasks.csv')}: bad")
+    'cannot read tasks.csv: bad'
+    """
+    for root in (tempfile.gettempdir(), "/tmp", "/var/tmp", *roots):
+        if root:
+            pattern = re.escape(root.rstrip("/")) + r"/[^\s'\"]*[^\s'\".,;:)]"
+            message = re.sub(pattern, lambda m: m.group(0).rsplit("/", 1)[-1], message)
+    return message

@@ -4,6 +4,11 @@ Columns: ``id``, ``annotator``, one column per data field, one per control. Data
 are text in every item are written as is; others as JSON under ``<field>:json``. Single-choice
 answers are written as the class name; every other control is JSON. An item without
 annotations is one row with an empty ``annotator``.
+
+Spreadsheet formulas are neutralised: a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return (what Excel, LibreOffice and Google Sheets would run as a formula, e.g.
+``=HYPERLINK(...)``) is written with a leading ``'``, which spreadsheets show as text.
+:func:`from_csv` removes that quote again, so the file still round-trips exactly.
 """
 
 from __future__ import annotations
@@ -21,6 +26,30 @@ from labelwise.formats.schema import LabelConfig
 __all__ = ["from_csv", "to_csv"]
 
 _NO_ANNOTATION = ""
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(cell: Any) -> Any:
+    """A cell a spreadsheet will not run as a formula (reversed by :func:`_unsafe`).
+
+    >>> _safe("=SUM(A1:A9)"), _safe("-3"), _safe("'tis"), _safe(5)
+    ("'=SUM(A1:A9)", "'-3", "'tis", 5)
+    >>> all(_unsafe(_safe(v)) == v for v in ["=1+1", "'=x", "''", "'tis", "plain", "@a"])
+    True
+    """
+    if not isinstance(cell, str) or not cell:
+        return cell
+    if cell.startswith(_FORMULA_START) or (
+        cell.startswith("'") and cell[1:2] != "" and cell[1:].startswith((*_FORMULA_START, "'"))
+    ):
+        return "'" + cell
+    return cell
+
+
+def _unsafe(cell: str) -> str:
+    if cell.startswith("'") and cell[1:].startswith((*_FORMULA_START, "'")):
+        return cell[1:]
+    return cell
 
 
 def to_csv(items: Iterable[Item], config: LabelConfig) -> str:
@@ -73,7 +102,7 @@ def to_csv(items: Iterable[Item], config: LabelConfig) -> str:
                     row.append(v)
                 else:
                     row.append(dumps(v))
-            w.writerow(row)
+            w.writerow([_safe(v) for v in row])
     return buf.getvalue()
 
 
@@ -101,7 +130,7 @@ def from_csv(text: str | bytes, config: LabelConfig, *, name: str = "CSV") -> li
             raise FormatError(
                 f"{name} line {lineno} has {len(cells)} cells; the header has {len(header)}"
             )
-        rec = dict(zip(header, cells, strict=True))
+        rec = dict(zip(header, [_unsafe(c) for c in cells], strict=True))
         item_id = rec["id"]
         item_data: dict[str, Any] = {}
         result: dict[str, Any] = {}

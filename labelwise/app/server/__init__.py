@@ -31,7 +31,7 @@ from fastapi.exceptions import RequestValidationError  # noqa: E402
 from fastapi.responses import JSONResponse  # noqa: E402
 from fastapi.staticfiles import StaticFiles  # noqa: E402
 
-from labelwise.app.errors import AppError, TooManyRequests  # noqa: E402
+from labelwise.app.errors import AppError, TooManyRequests, scrub_paths  # noqa: E402
 from labelwise.app.server import (  # noqa: E402
     auth,
     data,
@@ -128,12 +128,18 @@ def create_app(
         if isinstance(exc, TooManyRequests):
             headers["Retry-After"] = str(exc.retry_after)
         return JSONResponse(
-            {"error": exc.code, "detail": str(exc)}, status_code=exc.status, headers=headers
+            {"error": exc.code, "detail": _scrub(str(exc))},
+            status_code=exc.status,
+            headers=headers,
         )
 
     @app.exception_handler(LabelwiseError)
     async def _lw_error(_req: Request, exc: LabelwiseError) -> Any:
-        return JSONResponse({"error": "bad_request", "detail": str(exc)}, status_code=400)
+        return JSONResponse({"error": "bad_request", "detail": _scrub(str(exc))}, status_code=400)
+
+    def _scrub(message: str) -> str:
+        roots = [str(st.media_root.resolve())] if st.media_root is not None else []
+        return scrub_paths(message, *roots)
 
     @app.exception_handler(BodyTooLarge)
     async def _too_large(_req: Request, exc: BodyTooLarge) -> Any:
