@@ -493,7 +493,10 @@ def test_video_timeline_keyframes_and_frame_count(live, browser, screens) -> Non
         "[...document.querySelectorAll('.vtimeline .kf')].map(e => parseFloat(e.style.left))"
     )
     assert [round(x) for x in lefts] == [0, 34]  # frames 0 and 10 of 0..29
+    page.keyboard.press("+")  # the frame zooms like an image
+    assert page.inner_text(".zoom-level") == "125%"
     shot(page, screens, "video_timeline")
+    page.keyboard.press("0")
     page.keyboard.press("Enter")
     page.wait_for_selector("#all-done")
     (track,) = store.annotation_rows(p.id)[0]["result"]["tracks"]
@@ -557,10 +560,10 @@ def test_media_upload_and_task_browser(live, browser, screens, tmp_path) -> None
     page.keyboard.press("j")
     page.keyboard.press("k")
     order = page.eval_on_selector_all(
-        "#task-table tr[data-task] td:first-child", "tds => tds.map(td => td.textContent)"
+        "#task-table tr[data-task] td:nth-child(2)", "tds => tds.map(td => td.textContent)"
     )
     assert order[0] == first["item_id"] and len(order) == 50  # uploads finish in any order
-    assert page.locator("#task-table tr.cursor td").first.inner_text() == order[1]
+    assert page.inner_text("#task-table tr.cursor td:nth-child(2)") == order[1]
     page.keyboard.press("k")
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#task-detail h2:has-text('{first['item_id']}')")

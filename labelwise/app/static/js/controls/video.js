@@ -5,7 +5,7 @@
 // (outside), a number sets the label, Delete removes the selected track. Under the video, a
 // timeline shows every track's key frames and the frame count; click or drag it to seek.
 import { h, s, colour } from "../dom.js";
-import { bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
+import { addZoom, bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
 
 export function interpolate(keyframes, frame) {
   if (!keyframes.length) return null;
@@ -27,11 +27,14 @@ export function interpolate(keyframes, frame) {
 export function createVideoStage(src, data, slot) {
   const video = h("video", { class: "stage-video", src, preload: "metadata", muted: true, playsinline: true });
   const svg = s("svg", { class: "stage-svg", preserveAspectRatio: "none" });
-  const wrap = h("div", { class: "stage" }, video, svg);
+  const zoomer = h("div", { class: "zoomer" }, video, svg);
+  const wrap = h("div", { class: "stage", tabindex: "-1" }, zoomer);
   const controls = h("div", { class: "video-controls" });
   slot.append(wrap, controls);
-  const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [] };
+  const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [], zoom: 1 };
+  if (!stage.width) wrap.style.aspectRatio = "16 / 9";
   const setBox = wireStage(stage);
+  addZoom(stage, zoomer); // zoom and pan on the frame, as on images
   video.addEventListener("loadedmetadata", () => {
     if (!stage.width) {
       stage.width = video.videoWidth;
@@ -250,10 +253,6 @@ export function createVideoBoxes(control, ctx) {
       if (e.key === "," || e.key === "." || e.key === "<" || e.key === ">") {
         const step = e.key === "<" || e.key === ">" ? 10 : 1;
         stage.seek(stage.frame() + (e.key === "." || e.key === ">" ? step : -step));
-        return true;
-      }
-      if (e.key === "h" && !e.ctrlKey) {
-        stage.toggleRegions();
         return true;
       }
       if (e.key === "[" || e.key === "]") {
