@@ -225,6 +225,10 @@ export function createSegments(control, ctx) {
   if (known > MAX_WAVE_SECONDS) {
     status.textContent = `no waveform for audio over ${MAX_WAVE_SECONDS / 60} min (this one is ${(known / 60).toFixed(0)} min): segments still work`;
     bar.dataset.wave = "none";
+  } else if ((media.currentSrc || media.src) && new URL(media.currentSrc || media.src, location.href).origin !== location.origin) {
+    // Another site's file: the browser may play it but not hand its bytes to the page.
+    status.textContent = "no waveform for audio on another site";
+    bar.dataset.wave = "none";
   } else if (media.currentSrc || media.src) {
     decode(media.currentSrc || media.src)
       .then((b) => {
