@@ -16,6 +16,7 @@ from __future__ import annotations
 import concurrent.futures
 import queue
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,9 +25,21 @@ from labelwise.errors import require
 
 T = TypeVar("T")
 
-__all__ = ["DB_FILENAME", "MIGRATIONS", "SCHEMA_VERSION", "Database", "Writer", "metadata"]
+__all__ = [
+    "DB_FILENAME",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "Database",
+    "Writer",
+    "metadata",
+    "normalize_url",
+]
 
 DB_FILENAME = "labelwise.db"
+#: Attempts of one PostgreSQL write that hits a deadlock, serialization or unique-key race.
+PG_RETRIES = 5
+# deadlock_detected, serialization_failure, unique_violation
+_PG_RETRY_CODES = ("40P01", "40001", "23505")
 SCHEMA_VERSION = 2
 
 #: Versioned migrations: ``{version: [SQL, ...]}`` takes a database from ``version - 1`` to
@@ -181,6 +194,18 @@ def _tables() -> Any:
 metadata = _tables()
 
 
+def normalize_url(url: str) -> str:
+    """A SQLAlchemy URL: ``postgresql://`` and ``postgres://`` use psycopg 3.
+
+    >>> normalize_url("postgresql://lw@127.0.0.1:5432/labels")
+    'postgresql+psycopg://lw@127.0.0.1:5432/labels'
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
 class Writer:
     """The one thread that writes: group commit, one SAVEPOINT per write.
 
@@ -283,6 +308,7 @@ class Database:
 
     def __init__(self, url: str, *, synchronous: str = "FULL") -> None:
         sa = require("sqlalchemy", "app")
+        url = normalize_url(url)
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
@@ -294,13 +320,17 @@ class Database:
             self._sqlite_setup(
                 self.write_engine, begin="BEGIN IMMEDIATE", synchronous=synchronous.upper()
             )
-        else:  # pragma: no cover - needs a PostgreSQL server
-            self.read_engine = sa.create_engine(url, pool_size=20, max_overflow=20)
+        else:
+            # PostgreSQL: every request thread writes in its own transaction (the server
+            # orders them with row locks), so several processes can share one database.
+            self.read_engine = sa.create_engine(
+                url, pool_size=16, max_overflow=24, pool_timeout=60, pool_pre_ping=True
+            )
             self.write_engine = self.read_engine
         if self.is_sqlite:
             self._private_file(url)
         self.schema_version = self._migrate()
-        self.writer = Writer(self.write_engine)
+        self.writer: Writer | None = Writer(self.write_engine) if self.is_sqlite else None
 
     @staticmethod
     def _private_file(url: str) -> None:
@@ -387,11 +417,30 @@ class Database:
         return self.read_engine.begin()
 
     def write(self, fn: Callable[[Any], T]) -> T:
-        """Run ``fn(conn)`` as a committed write (see :class:`Writer`)."""
-        return self.writer.run(fn)
+        """Run ``fn(conn)`` as a committed write (SQLite: see :class:`Writer`).
+
+        On PostgreSQL the write runs in the calling thread in its own transaction; a
+        deadlock, serialization failure or a unique-key race (two processes inserting the
+        same key) rolls it back and runs it again, where its own checks then see the
+        winner's row.
+        """
+        if self.writer is not None:
+            return self.writer.run(fn)
+        sa = require("sqlalchemy", "app")
+        for attempt in range(PG_RETRIES):
+            try:
+                with self.write_engine.begin() as conn:
+                    return fn(conn)
+            except (sa.exc.OperationalError, sa.exc.IntegrityError) as exc:
+                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
+                if code not in _PG_RETRY_CODES or attempt == PG_RETRIES - 1:
+                    raise
+                time.sleep(0.005 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def close(self) -> None:
-        self.writer.close()
+        if self.writer is not None:
+            self.writer.close()
         self.read_engine.dispose()
         if self.write_engine is not self.read_engine:
             self.write_engine.dispose()

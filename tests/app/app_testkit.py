@@ -51,6 +51,15 @@ class Live:
     folder: Path
     users: dict[str, User] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    #: What Store.open needs to reach the same database (folder or PostgreSQL URL).
+    target: str | Path | None = None
+
+    def open_other(self) -> Store:
+        """A second store on the same database, as another process would have."""
+        target = self.target if self.target is not None else self.folder
+        if isinstance(target, Path):
+            return Store.open(target)
+        return Store.open(target, media_root=self.folder / "media")
 
     def client(self, who: str | None = None) -> httpx.Client:
         headers = {"Authorization": f"Token {self.tokens[who]}"} if who else {}

@@ -25,13 +25,6 @@ from labelwise.labeling import ABSTAIN, LabelMatrix
 os.environ.setdefault("LABELWISE_ARGON2_FAST", "1")
 
 
-@pytest.fixture
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "p")
-    yield s
-    s.close()
-
-
 def users(store: Store, n: int, pid: int, role: str = "annotator"):
     out = []
     for i in range(n):

@@ -55,8 +55,9 @@ def test_tokens_expire_list_and_revoke(live) -> None:
     assert live.client("bob").get(f"/api/users/{uid}/tokens").status_code == 403
     # an expired token is refused
     live.store.db.write(
-        lambda conn: conn.exec_driver_sql(
-            "UPDATE tokens SET expires_at = 1 WHERE id = ?", (api_token["id"],)
+        lambda conn: conn.execute(
+            live.store.sa.text("UPDATE tokens SET expires_at = 1 WHERE id = :i"),
+            {"i": api_token["id"]},
         )
     )
     live.store.forget_auth()
@@ -71,9 +72,9 @@ def test_idle_session_is_logged_out(live) -> None:
     assert c.get("/api/me").status_code == 200
     # make the session look idle for longer than the timeout
     live.store.db.write(
-        lambda conn: conn.exec_driver_sql(
-            "UPDATE sessions SET last_seen = ?",
-            (time.time() - live.store.session_idle_seconds - 5,),
+        lambda conn: conn.execute(
+            live.store.sa.text("UPDATE sessions SET last_seen = :t"),
+            {"t": time.time() - live.store.session_idle_seconds - 5},
         )
     )
     live.store.forget_auth()
@@ -98,7 +99,7 @@ def test_deactivation_from_another_process_applies_quickly(live) -> None:
     ann = live.client("ann")
     assert ann.get("/api/projects").status_code == 200  # now cached in the server
     # another process (here: a second store on the same database file) deactivates ann
-    with Store.open(live.folder) as other:
+    with live.open_other() as other:
         other.update_user("ann", active=False)
     deadline = time.time() + 5
     while ann.get("/api/projects").status_code == 200:
