@@ -134,6 +134,7 @@ export function addZoom(stage, zoomer) {
     tx = Math.min(0, Math.max(W * (1 - z), x));
     ty = Math.min(0, Math.max(H * (1 - z), y));
     zoomer.style.transform = `translate(${tx}px, ${ty}px) scale(${z})`;
+    stage.svg.style.setProperty("--z", String(z)); // strokes stay as thin as at 100%
     wrap.classList.toggle("zoomed", z > 1);
     zoomLabel.textContent = `${Math.round(z * 100)}%`;
     stage.listeners.forEach((f) => f());
