@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -91,6 +95,34 @@ def start_server(store: Store, **kw: Any) -> tuple[str, Any, threading.Thread]:
             raise RuntimeError("server did not start")
         time.sleep(0.02)
     return f"http://127.0.0.1:{port}", server, thread
+
+
+def start(folder: Path, port: int, db: str | None = None) -> subprocess.Popen[bytes]:
+    """``labelwise serve`` in its own process group (SQLite: one process; PostgreSQL: 2)."""
+    extra = ["--db", db, "--workers", "2"] if db else []
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "labelwise", "serve", str(folder), "--port", str(port), *extra],
+        cwd=Path(__file__).resolve().parents[2],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+        if proc.poll() is not None:
+            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
+    os.killpg(proc.pid, signal.SIGKILL)
+    raise RuntimeError("server did not come up")
+
+
+def kill_all(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server and every worker process it started."""
+    os.killpg(proc.pid, signal.SIGKILL)
 
 
 # ---------------------------------------------------------------------- browser helpers

@@ -4,47 +4,30 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from app_testkit import TEXT_CONFIG, free_port
+from app_testkit import TEXT_CONFIG, free_port, kill_all, start
 
-from labelwise.app import Store
 from labelwise.app.loadsim import simulate_annotators
 from labelwise.formats import Item
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def start(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "labelwise", "serve", str(folder), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            time.sleep(0.1)
-        if proc.poll() is not None:
-            raise RuntimeError(proc.stderr.read().decode() if proc.stderr else "server exited")
-    proc.kill()
-    raise RuntimeError("server did not come up")
-
-
 @pytest.mark.slow
-def test_sigkill_during_load_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+def test_sigkill_during_load_loses_and_duplicates_nothing(
+    request: pytest.FixtureRequest, backend: str, tmp_path: Path
+) -> None:
+    from conftest import open_store, open_target
+
     folder = tmp_path / "proj"
-    with Store.open(folder) as store:
+    target = open_target(request, backend, folder)
+    db = None if isinstance(target, Path) else target
+    with open_store(target, folder) as store:
         p = store.create_project("durable", TEXT_CONFIG)
         store.add_tasks(p.id, [Item(str(i), {"text": f"message {i}"}) for i in range(3000)])
         tokens = []
@@ -53,14 +36,14 @@ def test_sigkill_during_load_loses_and_duplicates_nothing(tmp_path: Path) -> Non
             store.add_member(p.id, u)
             tokens.append(store.create_token(u))
     port = free_port()
-    proc = start(folder, port)
+    proc = start(folder, port, db)
     url = f"http://127.0.0.1:{port}"
     killed = {}
 
     def killer() -> None:
         time.sleep(1.5)
         killed["at"] = time.time()
-        os.kill(proc.pid, signal.SIGKILL)
+        kill_all(proc)
 
     t = threading.Thread(target=killer)
     t.start()
@@ -71,7 +54,7 @@ def test_sigkill_during_load_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert first.acknowledged, "no submission was acknowledged before the kill"
     assert first.errors, "the kill should have broken some requests"
 
-    proc = start(folder, port)
+    proc = start(folder, port, db)
     try:
         # Retry everything: acknowledged ones must come back as already stored (200), the
         # unacknowledged ones are stored now (201) or were already committed (200).
@@ -95,10 +78,10 @@ def test_sigkill_during_load_loses_and_duplicates_nothing(tmp_path: Path) -> Non
         )
         assert second.acknowledged
     finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=20)
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
 
-    with Store.open(folder) as store:
+    with open_store(target, folder) as store:
         rows = store.annotation_rows(p.id)
         with store.db.read() as conn:
             sids = [

@@ -114,3 +114,57 @@ def test_accepted_annotation_is_final_for_its_author(live) -> None:
     assert r.status_code == 409 and "final" in r.json()["detail"]
     got = ann.get(f"/api/annotations/{aid}").json()
     assert got["status"] == "accepted" and got["result"] == {"sentiment": "positive"}
+
+
+@pytest.mark.slow
+def test_exactly_k_across_server_processes(
+    request: pytest.FixtureRequest, backend: str, tmp_path
+) -> None:
+    """The real ``labelwise serve``: one process on SQLite, two workers on PostgreSQL."""
+    from app_testkit import free_port, kill_all, start
+    from conftest import open_store, open_target
+
+    folder = tmp_path / "proj"
+    target = open_target(request, backend, folder)
+    n_tasks, overlap = 40, 2
+    with open_store(target, folder) as s:
+        p = s.create_project("procs", TEXT_CONFIG, overlap=overlap)
+        s.add_tasks(p.id, [Item(str(i), {"text": f"m{i}"}) for i in range(n_tasks)])
+        tokens = []
+        for i in range(6):
+            u = s.create_user(f"w{i}", "worker-pass-1")
+            s.add_member(p.id, u)
+            tokens.append(s.create_token(u))
+    port = free_port()
+    proc = start(folder, port, None if backend == "sqlite" else str(target))
+    url = f"http://127.0.0.1:{port}"
+    errors: list[str] = []
+
+    def work(token: str) -> None:
+        with httpx.Client(
+            base_url=url, headers={"Authorization": f"Token {token}"}, timeout=60
+        ) as c:
+            for _ in range(n_tasks * 3):
+                tasks = c.get(f"/api/projects/{p.id}/next", params={"count": 1}).json()["tasks"]
+                if not tasks:
+                    return
+                r = c.post(
+                    f"/api/projects/{p.id}/tasks/{tasks[0]['id']}/annotations",
+                    json={"result": {"sentiment": "positive"}},
+                )
+                if r.status_code not in (201, 409):
+                    errors.append(f"{r.status_code} {r.text}")
+
+    try:
+        threads = [threading.Thread(target=work, args=(t,)) for t in tokens]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+    finally:
+        kill_all(proc)
+        proc.wait(timeout=30)
+    assert not errors
+    with open_store(target, folder) as s:
+        per_task = Counter(a["task_id"] for a in s.annotation_rows(p.id))
+    assert len(per_task) == n_tasks and set(per_task.values()) == {overlap}, per_task
