@@ -138,9 +138,29 @@ ARGS = [
 ]
 
 
-def login(browser: Any, url: str, who: str) -> tuple[Any, Any]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+def watch_console(page: Any, errors: list[str] | None = None) -> list[str]:
+    """Collect the page's console errors and uncaught exceptions (assert it stays empty)."""
+    errors = [] if errors is None else errors
+    page.on("console", lambda m: errors.append(f"console: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"uncaught: {e}"))
+    return errors
+
+
+def login(
+    browser: Any,
+    url: str,
+    who: str,
+    errors: list[str] | None = None,
+    viewport: tuple[int, int] = (1280, 900),
+) -> tuple[Any, Any]:
+    """A new browser context logged in as ``who``; console errors go to ``errors`` if given."""
+    ctx = browser.new_context(
+        viewport={"width": viewport[0], "height": viewport[1]}, accept_downloads=True
+    )
     page = ctx.new_page()
+    page.set_default_timeout(15_000)
+    if errors is not None:
+        watch_console(page, errors)
     page.on(
         "dialog", lambda d: (_ for _ in ()).throw(AssertionError(f"unexpected dialog {d.message}"))
     )

@@ -90,7 +90,11 @@ def live(request: pytest.FixtureRequest, backend: str, tmp_path: Path) -> Iterat
 
 @pytest.fixture(scope="module")
 def browser():
-    """One headless Debian Chromium per test module (Playwright, no downloaded browser)."""
+    """One headless Debian Chromium per test module (Playwright, no downloaded browser).
+
+    Not per session: Playwright's sync API keeps an event loop running while it is open, and
+    other test modules call ``asyncio.run``.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

@@ -26,7 +26,8 @@ pytestmark = [
 def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_path) -> None:
     out = test_output / "app"
     store = live.store
-    ctx, page = login(browser, live.url, "ann")
+    errors: list[str] = []
+    ctx, page = login(browser, live.url, "ann", errors)
 
     # ---- multiple choice + free text: number keys toggle, Tab moves, Ctrl+Enter submits
     mc = store.create_project(
@@ -226,4 +227,5 @@ def test_multichoice_text_polygons_audio_video(live, browser, test_output, tmp_p
     assert frames == [0, 5] and track["label"] == "ball"
     k0, k5 = track["keyframes"]
     assert abs(k5["x"] - k0["x"] - 40) < 3 and abs(k5["y"] - k0["y"] - 10) < 3
+    assert errors == []
     ctx.close()

@@ -42,7 +42,8 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
     store = live.store
 
     # ---- admin: create a project and import tasks through the UI
-    actx, admin = login(browser, live.url, "admin")
+    errors: list[str] = []  # console errors of every page: none expected
+    actx, admin = login(browser, live.url, "admin", errors)
     admin.goto(live.url + "/#/")
     admin.fill("#new-project input[name=name]", "Sentiment e2e")
     admin.fill("#new-project input[name=overlap]", "2")
@@ -67,7 +68,7 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
         store.add_member(pid, who)
 
     # ---- annotator: keyboard, mouse, undo, XSS shown as text
-    nctx, ann = login(browser, live.url, "ann")
+    nctx, ann = login(browser, live.url, "ann", errors)
     ann.goto(f"{live.url}/#/projects/{pid}/label")
     ann.wait_for_selector(".choices")
     assert "love" in ann.inner_text(".text-view")
@@ -170,7 +171,7 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
     assert abs(box["w"] - 120) < 3 and abs(box["h"] - 100) < 3
 
     # ---- reviewer: accept with the keyboard, reject with a comment
-    rctx, rita = login(browser, live.url, "rita")
+    rctx, rita = login(browser, live.url, "rita", errors)
     rita.goto(f"{live.url}/#/projects/{pid}/review")
     rita.wait_for_selector(".task-head .item-id")
     shot(rita, out, "07_review")
@@ -218,9 +219,10 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
     admin.reload()
     admin.wait_for_selector("#progress p:has-text('3 tasks complete')")
     shot(admin, out, "09_dashboard")
-    admin.select_option("#export-format", "csv")
+    admin.click("#open-export")  # the dialog offers only the formats that fit
+    admin.click("#export-dialog li[data-format=csv] input")
     with admin.expect_download() as dl:
-        admin.click("#export-link")
+        admin.click("#export-download")
     text = Path(dl.value.path()).read_text()
     assert text.splitlines()[0].startswith("id,annotator,text,sentiment")
     assert "ann" in text and "Terrible battery life" in text
@@ -236,4 +238,5 @@ def test_annotate_review_export(live, browser, test_output, tmp_path) -> None:
     shot(admin, out, "10_api_docs")
     for c in (actx, nctx, rctx):
         c.close()
+    assert errors == []
     assert len(list(out.glob("0*.png"))) == 9 and (out / "10_api_docs.png").exists()

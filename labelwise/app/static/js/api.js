@@ -5,6 +5,14 @@ export function setCsrf(token) {
   csrf = token;
 }
 
+// Called on a 401 from a logged-in page: resolves true once the user has logged in again (the
+// request is then sent once more), false to give up. Set by main.js (a login dialog).
+let onUnauthorized = null;
+let relogin = null; // the login in progress, shared by every request that hit the 401
+export function setUnauthorizedHandler(fn) {
+  onUnauthorized = fn;
+}
+
 export class ApiError extends Error {
   constructor(status, detail) {
     super(detail);
@@ -23,6 +31,10 @@ export async function api(method, path, body, opts = {}) {
     payload = JSON.stringify(body);
   }
   const r = await fetch(path, { method, headers, body: payload, credentials: "same-origin" });
+  if (r.status === 401 && onUnauthorized && !opts.noRelogin) {
+    if (!relogin) relogin = Promise.resolve(onUnauthorized()).finally(() => (relogin = null));
+    if (await relogin) return api(method, path, body, { ...opts, csrf: undefined, noRelogin: true });
+  }
   if (!r.ok) {
     let detail = `${r.status} ${r.statusText}`;
     try {
@@ -41,6 +53,7 @@ export const get = (path) => api("GET", path);
 export const post = (path, body, opts) => api("POST", path, body, opts);
 export const put = (path, body) => api("PUT", path, body);
 export const patch = (path, body) => api("PATCH", path, body);
+export const del = (path) => api("DELETE", path);
 
 export function mediaUrl(projectId, value) {
   if (typeof value !== "string") return "";

@@ -7,7 +7,13 @@ function put(el, attrs) {
     if (k === "class") el.setAttribute("class", v);
     else if (k === "text") el.textContent = String(v);
     else if (k === "dataset") Object.assign(el.dataset, v);
-    else if (k === "style" && typeof v === "object") Object.assign(el.style, v);
+    else if (k === "style" && typeof v === "object") {
+      // CSS custom properties ("--c") only take through setProperty, not Object.assign.
+      for (const [name, val] of Object.entries(v)) {
+        if (name.startsWith("--")) el.style.setProperty(name, val);
+        else el.style[name] = val;
+      }
+    }
     else if (k.startsWith("on") && typeof v === "function") el.addEventListener(k.slice(2).toLowerCase(), v);
     else el.setAttribute(k, v === true ? "" : String(v));
   }
@@ -39,11 +45,24 @@ export function clear(el) {
   return el;
 }
 
+// Toasts stack at the top centre under the bar, away from the action buttons at the bottom of
+// the page. A repeated message refreshes its toast instead of stacking a copy; at most three
+// show at once (the oldest goes first).
+const MAX_TOASTS = 3;
 export function toast(message, kind = "info") {
   const box = document.getElementById("toast");
-  const item = h("div", { class: `toast ${kind}`, text: message });
+  if (!box) return;
+  for (const old of box.children) {
+    if (old.textContent === message && old.dataset.kind === kind) {
+      clearTimeout(Number(old.dataset.timer));
+      old.dataset.timer = String(setTimeout(() => old.remove(), kind === "error" ? 6000 : 2500));
+      return;
+    }
+  }
+  const item = h("div", { class: `toast ${kind}`, text: message, role: kind === "error" ? "alert" : "status", dataset: { kind } });
   box.append(item);
-  setTimeout(() => item.remove(), kind === "error" ? 6000 : 2500);
+  while (box.children.length > MAX_TOASTS) box.firstElementChild.remove();
+  item.dataset.timer = String(setTimeout(() => item.remove(), kind === "error" ? 6000 : 2500));
 }
 
 // Distinct colours for labels, by index.

@@ -1,10 +1,41 @@
 // labelwise web UI: a hash-routed single page app over the REST API (the same API as /docs).
 import { h, clear, toast, colour, isTyping, fmt } from "./dom.js";
-import { api, get, post, put, patch, setCsrf, newId, ApiError } from "./api.js";
+import { api, get, post, put, patch, del, setCsrf, setUnauthorizedHandler, newId, ApiError } from "./api.js";
 import { createWorkspace, preload } from "./workspace.js";
+import { confirmDialog, taskBrowserPage, uploadCard, exportDialog } from "./admin.js";
 
-const app = document.getElementById("app");
+const root = document.getElementById("app");
 const state = { user: null, page: null };
+// Each navigation renders into its own container: a page still loading when the user moves on
+// keeps appending to its own (detached) container, never on top of the next page.
+let currentView = root;
+let routeGen = 0;
+
+// ---------------------------------------------------------------- server features
+// What this server offers, read once from its OpenAPI document: the UI shows only what works.
+let featureCache = null;
+async function features() {
+  if (!featureCache) {
+    featureCache = fetch("/openapi.json", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { paths: {} }))
+      .catch(() => ({ paths: {} }))
+      .then((spec) => {
+        const paths = spec.paths || {};
+        const has = (path, method) => !!(paths[path] && paths[path][method]);
+        const taskParams = (paths["/api/projects/{pid}/tasks"]?.get?.parameters || []).map((p) => p.name);
+        const exportFormats = Object.keys(paths).find((k) => /export[-_/]?formats/.test(k) && paths[k].get);
+        return {
+          deletes: has("/api/projects/{pid}/tasks/{tid}", "delete"),
+          deleteAnnotation: has("/api/annotations/{aid}", "delete"),
+          deleteProject: has("/api/projects/{pid}", "delete"),
+          deleteUser: Object.keys(paths).find((k) => /^\/api\/users\/\{[^}]+\}$/.test(k) && paths[k].delete) || null,
+          richFilters: taskParams.includes("q") || taskParams.includes("annotator"),
+          exportFormats: exportFormats || null,
+        };
+      });
+  }
+  return featureCache;
+}
 
 // ---------------------------------------------------------------- routing
 const routes = [
@@ -15,6 +46,7 @@ const routes = [
   [/^#\/projects\/(\d+)\/label\/(\d+)$/, labelPage],
   [/^#\/projects\/(\d+)\/review$/, reviewPage],
   [/^#\/projects\/(\d+)\/adjudicate$/, adjudicatePage],
+  [/^#\/projects\/(\d+)\/tasks$/, async (pid) => { const view = currentView; return taskBrowserPage(view, state, pid, await features()); }],
   [/^#\/users$/, usersPage],
 ];
 
@@ -36,19 +68,24 @@ async function route() {
   renderNav();
   state.page?.destroy?.();
   state.page = null;
+  const gen = ++routeGen;
+  const view = h("div", { class: "view" });
+  root.replaceChildren(view);
+  currentView = view;
   for (const [re, page] of routes) {
     const m = hash.match(re);
     if (m) {
-      clear(app);
       try {
-        state.page = (await page(...m.slice(1).map((x) => (x === undefined ? x : Number(x))))) || null;
+        const made = (await page(...m.slice(1).map((x) => (x === undefined ? x : Number(x))))) || null;
+        if (gen === routeGen) state.page = made;
+        else made?.destroy?.();
       } catch (e) {
-        showError(e);
+        if (gen === routeGen) showError(e);
       }
       return;
     }
   }
-  clear(app).append(h("p", { text: "Page not found." }));
+  view.append(h("p", { text: "Page not found." }));
 }
 
 function showError(e) {
@@ -57,7 +94,7 @@ function showError(e) {
     location.hash = "#/login";
     return;
   }
-  clear(app).append(h("div", { class: "error-box", role: "alert" }, h("b", { text: "Error: " }), h("span", { text: e.message || String(e) })));
+  clear(currentView).append(h("div", { class: "error-box", role: "alert" }, h("b", { text: "Error: " }), h("span", { text: e.message || String(e) })));
 }
 
 function renderNav() {
@@ -89,6 +126,10 @@ function renderNav() {
 
 document.addEventListener("keydown", (e) => {
   if (!state.page || !state.page.key) return;
+  if (document.querySelector("dialog[open]")) return; // a modal (login, confirm) owns the keys
+  // On keyboard-first pages Enter and Space mean what the page says (submit, toggle), never
+  // "click the button that happens to have focus" (e.g. Reject, after a mouse click on it).
+  if (state.page.ownsEnter && (e.key === "Enter" || e.key === " ") && e.target instanceof HTMLButtonElement) e.target.blur();
   if (isTyping(e) && !(e.key === "Escape" || (e.key === "Enter" && (e.ctrlKey || e.metaKey)))) return;
   if (isTyping(e) && e.key === "Escape") {
     e.target.blur();
@@ -97,11 +138,72 @@ document.addEventListener("keydown", (e) => {
   }
   if (state.page.key(e)) e.preventDefault();
 });
+// An expired session on a page with unsaved work: ask for the password in a dialog over the
+// page, then the request that failed is sent again, so nothing typed or drawn is lost.
+function reloginDialog() {
+  if (!state.user) return false;
+  const username = state.user.username;
+  return new Promise((resolve) => {
+    const pass = h("input", { type: "password", name: "password", autocomplete: "current-password", required: true, id: "relogin-password" });
+    const msg = h("p", { class: "error", role: "alert" });
+    const dlg = h(
+      "dialog",
+      { id: "relogin", class: "card", "aria-labelledby": "relogin-title" },
+      h(
+        "form",
+        {
+          method: "dialog",
+          onsubmit: async (e) => {
+            e.preventDefault();
+            msg.textContent = "";
+            try {
+              const { csrf } = await api("GET", "/api/csrf", undefined, { noRelogin: true });
+              const res = await api("POST", "/api/login", { username, password: pass.value }, { csrf, noRelogin: true });
+              state.user = res.user;
+              setCsrf(res.csrf);
+              dlg.close();
+              dlg.remove();
+              toast("logged in again: carrying on");
+              resolve(true);
+            } catch (err) {
+              msg.textContent = err.message;
+              pass.select();
+            }
+          },
+        },
+        h("h2", { id: "relogin-title", text: "Your session has expired" }),
+        h("p", { text: `Log in again as ${username} to carry on. Your unsaved work stays on this page and is sent once you are back.` }),
+        h("label", {}, "Password", pass),
+        h("div", { class: "row" },
+          h("button", { type: "submit", class: "primary" }, "Log in"),
+          h("button", {
+            type: "button",
+            onclick: () => {
+              dlg.close();
+              dlg.remove();
+              state.user = null;
+              resolve(false);
+              location.hash = "#/login";
+            },
+          }, "Leave this page"),
+        ),
+        msg,
+      ),
+    );
+    dlg.addEventListener("cancel", (e) => e.preventDefault()); // Escape does not drop the work
+    document.body.append(dlg);
+    dlg.showModal();
+    pass.focus();
+  });
+}
+setUnauthorizedHandler(reloginDialog);
+
 window.addEventListener("hashchange", route);
 window.addEventListener("DOMContentLoaded", route);
 
 // ---------------------------------------------------------------- login
 async function loginPage() {
+  const app = currentView;
   const user = h("input", { name: "username", autocomplete: "username", required: true, autofocus: true });
   const pass = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
   const msg = h("p", { class: "error", role: "alert" });
@@ -144,6 +246,7 @@ const PRESETS = {
 };
 
 async function projectsPage() {
+  const app = currentView;
   const projects = await get("/api/projects");
   const list = h("div", { class: "cards" });
   if (!projects.length) list.append(h("p", { class: "muted", text: state.user.role === "admin" ? "No projects yet: create one below." : "You are not a member of any project yet." }));
@@ -213,6 +316,7 @@ function bar(value, total, colourIndex = 0) {
 }
 
 async function projectPage(pid) {
+  const app = currentView;
   const p = await get(`/api/projects/${pid}`);
   app.append(
     h("h1", { text: p.name }),
@@ -221,9 +325,11 @@ async function projectPage(pid) {
       h("a", { class: "button primary", href: `#/projects/${pid}/label`, id: "start-labeling" }, "Start labeling"),
       p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/review` }, "Review") : null,
       p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/adjudicate` }, "Adjudicate") : null,
+      p.can_review ? h("a", { class: "button", href: `#/projects/${pid}/tasks`, id: "browse-tasks" }, "Tasks") : null,
     ),
   );
-  if (!p.can_review) return myWork(pid);
+  if (!p.can_review) return myWork(app, pid);
+  const feats = await features();
   const d = await get(`/api/projects/${pid}/dashboard`);
   const prog = d.progress;
   const statusText = Object.entries(prog.annotations).map(([k, v]) => `${v} ${k}`).join(", ") || "none yet";
@@ -256,20 +362,72 @@ async function projectPage(pid) {
       agr.append(h("table", { class: "data" }, h("tr", {}, h("th", { text: "pair" }), h("th", { text: "Cohen κ" })), Object.entries(a.cohen_kappa).map(([pair, k]) => h("tr", {}, h("td", { text: pair }), h("td", { text: fmt(k) })))));
     }
   }
-  app.append(agr, exportCard(pid));
-  if (state.user.role === "admin") app.append(importCard(pid, p), settingsCard(pid, p), await membersCard(pid));
+  app.append(agr, exportCard(pid, p, feats));
+  if (state.user.role === "admin") {
+    app.append(importCard(pid, p));
+    if (p.config.object.type !== "text") app.append(uploadCard(pid, p));
+    app.append(settingsCard(pid, p), await membersCard(pid));
+    if (feats.deleteProject) app.append(dangerCard(p));
+  }
 }
 
-async function myWork(pid) {
+function dangerCard(p) {
+  return h(
+    "section",
+    { class: "card danger-zone", id: "danger" },
+    h("h2", { text: "Delete this project" }),
+    h("p", { class: "muted", text: "Removes its tasks, annotations, media and members for good. Export first if you need the labels." }),
+    h("button", {
+      type: "button",
+      class: "danger",
+      id: "delete-project",
+      onclick: async () => {
+        const ok = await confirmDialog({ title: `Delete project ${p.name}?`, body: "This cannot be undone.", typed: p.name, action: "Delete the project" });
+        if (!ok) return;
+        try {
+          await del(`/api/projects/${p.id}`);
+          toast(`project ${p.name} deleted`);
+          location.hash = "#/";
+        } catch (err) {
+          toast(err.message, "error");
+        }
+      },
+    }, "Delete project…"),
+  );
+}
+
+async function myWork(app, pid) {
   const res = await get(`/api/projects/${pid}/annotations?mine=true&limit=100`);
   const t = h("table", { class: "data", id: "my-work" }, h("tr", {}, ["item", "status", "review comment", ""].map((x) => h("th", { text: x }))));
+  const feats = await features();
   for (const a of res.annotations) {
-    t.append(h("tr", {}, h("td", { text: a.item_id }), h("td", { text: a.status }), h("td", { text: a.review?.comment || "" }), h("td", {}, h("a", { href: `#/projects/${pid}/label/${a.task_id}` }, "open"))));
+    // An answer nobody has reviewed yet can be withdrawn by its author (the task goes back).
+    const withdraw = feats.deleteAnnotation && a.status === "submitted"
+      ? h("button", {
+          type: "button",
+          class: "link danger",
+          onclick: async () => {
+            if (!(await confirmDialog({ title: `Withdraw your answer to ${a.item_id}?`, body: "The task goes back to the queue.", action: "Withdraw" }))) return;
+            try {
+              await del(`/api/annotations/${a.id}`);
+              toast("answer withdrawn");
+              route();
+            } catch (err) {
+              toast(err.message, "error");
+            }
+          },
+        }, "withdraw")
+      : null;
+    t.append(h("tr", { dataset: { annotation: a.id } }, h("td", { text: a.item_id }), h("td", { text: a.status }), h("td", { text: a.review?.comment || "" }), h("td", {}, h("a", { href: `#/projects/${pid}/label/${a.task_id}` }, "open"), " ", withdraw)));
   }
   app.append(h("section", { class: "card" }, h("h2", { text: `My annotations (${res.total})` }), t));
 }
 
-function exportCard(pid) {
+function exportCard(pid, p, feats) {
+  if (feats && feats.exportFormats) {
+    const open = () => exportDialog(pid, p, feats.exportFormats);
+    return h("section", { class: "card", id: "export" }, h("h2", { text: "Export" }), h("p", { class: "muted", text: "Download the labels in a format that fits this project." }), h("button", { type: "button", class: "primary", id: "open-export", onclick: open }, "Export…"));
+  }
   const fmtSel = h("select", { id: "export-format" }, ["jsonl", "csv", "label_studio", "coco", "yolo", "voc", "conll"].map((f) => h("option", { value: f }, f)));
   const which = h("select", { id: "export-which" }, h("option", { value: "all" }, "every annotation"), h("option", { value: "final" }, "final answer per task"));
   const link = h("a", { class: "button primary", id: "export-link", download: "" }, "Download");
@@ -307,7 +465,7 @@ function importCard(pid) {
       },
     },
     h("h2", { text: "Import tasks" }),
-    h("p", { class: "muted", text: "CSV/TSV/JSONL/Parquet (one task per row), Label Studio JSON, COCO JSON, a YOLO or VOC zip, or CoNLL. Media referenced by tables must be uploaded first (API: POST /api/projects/{id}/media) or the project imported from the command line." }),
+    h("p", { class: "muted", text: "CSV/TSV/JSONL/Parquet (one task per row), Label Studio JSON, COCO JSON, a YOLO or VOC zip, or CoNLL. Media referenced by tables must be uploaded first (the Upload media card below, or POST /api/projects/{id}/media), or the project imported from the command line." }),
     h("div", { class: "row" }, file, fmtSel, dup, h("button", { type: "submit", class: "primary" }, "Import")),
     msg,
   );
@@ -368,16 +526,24 @@ const HELP = [
   ["1–9", "pick a class / the label for new regions"],
   ["↑ ↓ / Space", "move between choices / toggle"],
   ["Enter", "submit (Ctrl+Enter inside a text box)"],
-  ["← →", "previous / next task (arrows nudge a selected box)"],
+  ["← →", "previous / next task (with a region selected: act on it, see below)"],
   ["z or Ctrl+Z", "undo (Ctrl+Y redo)"],
   ["Tab", "next control"],
   ["s", "skip this task"],
-  [", . < >", "spans: move / grow the token cursor · video: step frames"],
-  ["[ ] p", "audio: mark segment start / end, play-pause"],
-  ["Delete", "remove the selected region"],
+  ["Escape", "let go of the selection / leave a text box"],
+  [", . < >", "spans: move / grow the token cursor · video: step frames (Shift: 10) · boxes, polygons, segments: select the previous / next one"],
+  ["← → / Shift+← →", "selected span: move its end / start by a token · selected segment: by 0.1 s (Alt: 0.01 s)"],
+  ["+ − 0", "image: zoom in / out / fit (Ctrl+wheel too); Space+drag or Ctrl+arrows pan · audio: zoom the timeline"],
+  ["arrows / Alt+arrows", "selected box: move / resize (Shift: 10 px); polygon: move it or its selected vertex"],
+  ["[ ]", "polygon: previous / next vertex · audio: mark segment start / end · video: previous / next key frame"],
+  ["p w", "audio: play-pause, waveform / spectrogram"],
+  ["k o", "video: key frame here / the object leaves here"],
+  ["h", "image, video: hide / show the drawn regions"],
+  ["Delete", "remove the selected region (or polygon vertex)"],
 ];
 
 async function labelPage(pid, taskId) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const head = h("div", { class: "task-head" });
   const stage = h("div", { class: "task-body" });
@@ -513,6 +679,7 @@ async function labelPage(pid, taskId) {
   else await showNext();
 
   return {
+    ownsEnter: true,
     key(e) {
       if (ws && ws.key(e)) return true;
       if (e.key === "Enter") {
@@ -542,6 +709,7 @@ async function labelPage(pid, taskId) {
 
 // ---------------------------------------------------------------- review
 async function reviewPage(pid) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const info = h("div", { class: "task-head" });
   const body = h("div", { class: "task-body" });
@@ -568,6 +736,7 @@ async function reviewPage(pid) {
     fixing = false;
     cur = items.shift() || null;
     comment.value = "";
+    if (document.activeElement === comment) comment.blur();
     if (!cur) {
       clear(info);
       clear(body).append(h("div", { class: "card done", id: "review-done" }, h("h2", { text: "Nothing to review" }), h("p", { text: "Every submitted annotation has been reviewed." })));
@@ -585,29 +754,39 @@ async function reviewPage(pid) {
     clear(body).append(ws.el);
     info.append(h("span", { class: "badge", text: "fixing: Enter saves" }));
   }
+  let acting = false;
   async function act(action) {
-    if (!cur) return;
+    if (!cur || acting) return;
     if (action === "reject" && !comment.value.trim()) {
       comment.focus();
       return toast("write why you reject it, then press Enter", "error");
     }
+    const target = cur;
+    acting = true;
     try {
-      await post(`/api/annotations/${cur.id}/review`, { action, comment: comment.value, result: action === "fix" ? ws.getResult() : undefined });
+      await post(`/api/annotations/${target.id}/review`, { action, comment: comment.value, result: action === "fix" ? ws.getResult() : undefined });
       toast(`${action}ed`);
+      // The comment belonged to that annotation: leave the box so the next keys are shortcuts
+      // again (and the next Enter cannot reject the next annotation with a stale comment).
+      if (document.activeElement === comment || rejectBtn.contains(document.activeElement)) document.activeElement.blur();
+      if (cur !== target) return;
       if (!items.length) await load();
       else next();
     } catch (e) {
       toast(e.message, "error");
+    } finally {
+      acting = false;
     }
   }
   comment.addEventListener("keydown", (e) => {
-    if (e.key === "Enter") {
+    if (e.key === "Enter" && !e.isComposing && !e.repeat) {
       e.preventDefault();
       act("reject");
     }
   });
   await load();
   return {
+    ownsEnter: true,
     key(e) {
       if (fixing) {
         if (ws && ws.key(e)) return true;
@@ -617,6 +796,7 @@ async function reviewPage(pid) {
         }
         return false;
       }
+      if (ws && ws.ctx.stage?.key?.(e)) return true; // zoom and pan while reviewing
       if (e.key === "a") return act("accept"), true;
       if (e.key === "r") return comment.focus(), true;
       if (e.key === "f") return startFix(), true;
@@ -627,6 +807,7 @@ async function reviewPage(pid) {
 
 // ---------------------------------------------------------------- adjudication
 async function adjudicatePage(pid) {
+  const app = currentView;
   const project = await get(`/api/projects/${pid}`);
   const listBox = h("div", { class: "card" });
   const detail = h("div", { id: "adjudication" });
@@ -664,6 +845,7 @@ async function adjudicatePage(pid) {
     toast("gold saved");
   }
   return {
+    ownsEnter: true,
     key(e) {
       if (finalWs && finalWs.key(e)) return true;
       if (e.key === "Enter" && open) {
@@ -677,9 +859,44 @@ async function adjudicatePage(pid) {
 
 // ---------------------------------------------------------------- users (admin)
 async function usersPage() {
+  const app = currentView;
   const users = await get("/api/users");
-  const t = h("table", { class: "data" }, h("tr", {}, ["user", "role", "active"].map((x) => h("th", { text: x }))));
-  users.forEach((u) => t.append(h("tr", {}, h("td", { text: u.username }), h("td", { text: u.role }), h("td", { text: u.active ? "yes" : "no" }))));
+  const feats = await features();
+  const t = h("table", { class: "data", id: "users" }, h("tr", {}, ["user", "role", "active", ""].map((x) => h("th", { text: x }))));
+  const userPath = (u) => {
+    // The delete route names the user by id or by name: fill in whichever it asks for.
+    const param = feats.deleteUser.match(/\{([^}]+)\}/)[1];
+    return feats.deleteUser.replace(`{${param}}`, encodeURIComponent(/name/.test(param) ? u.username : u.id));
+  };
+  const removeUser = async (u) => {
+    const ok = await confirmDialog({ title: `Delete user ${u.username}?`, body: "Their sessions, tokens and memberships go too. Someone with annotations or reviews cannot be deleted: you will be offered to deactivate them instead.", action: "Delete user" });
+    if (!ok) return;
+    try {
+      await del(userPath(u));
+      toast(`user ${u.username} deleted`);
+      route();
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 409)) return toast(err.message, "error");
+      // They have work that must keep its author: offer to deactivate them instead.
+      const off = await confirmDialog({ title: `Deactivate ${u.username} instead?`, body: `${err.message}. A deactivated user cannot log in; their work stays credited to them.`, action: "Deactivate" });
+      if (!off) return;
+      try {
+        await patch(`/api/users/${u.id}`, { active: false });
+        toast(`user ${u.username} deactivated`);
+        route();
+      } catch (err2) {
+        toast(err2.message, "error");
+      }
+    }
+  };
+  users.forEach((u) =>
+    t.append(
+      h("tr", { dataset: { user: u.username } },
+        h("td", { text: u.username }), h("td", { text: u.role }), h("td", { text: u.active ? "yes" : "no" }),
+        h("td", {}, feats.deleteUser && u.username !== state.user.username ? h("button", { type: "button", class: "link danger", onclick: () => removeUser(u) }, "delete") : null),
+      ),
+    ),
+  );
   const name = h("input", { required: true, id: "new-user-name" });
   const pw = h("input", { type: "password", required: true, minlength: 8, id: "new-user-password" });
   const role = h("select", { id: "new-user-role" }, ["annotator", "reviewer", "admin"].map((r) => h("option", { value: r }, r)));

@@ -129,7 +129,7 @@ export function createWorkspace(project, task, opts = {}) {
       return true;
     },
     key(e) {
-      if (readOnly) return false;
+      if (readOnly) return ctx.stage?.key ? ctx.stage.key(e) : false; // zoom and pan still work
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "z") return e.shiftKey ? this.redo() || true : this.undo() || true;
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "y") return this.redo() || true;
       if (e.key === "z" && !e.ctrlKey && !e.metaKey && !e.altKey) return this.undo() || true;
@@ -137,7 +137,8 @@ export function createWorkspace(project, task, opts = {}) {
         setActive((active + (e.shiftKey ? -1 : 1) + widgets.length) % widgets.length);
         return true;
       }
-      return active >= 0 ? widgets[active].w.key(e) : false;
+      if (active >= 0 && widgets[active].w.key(e)) return true;
+      return ctx.stage?.key ? ctx.stage.key(e) : false;
     },
     focusControl(name) {
       setActive(widgets.findIndex((x) => x.control.name === name));

@@ -59,21 +59,22 @@ export function wireStage(stage) {
   };
   setBox();
   stage.toImage = (evt) => {
-    const pt = svg.createSVGPoint();
-    pt.x = evt.clientX;
-    pt.y = evt.clientY;
-    const m = svg.getScreenCTM();
-    if (!m) return [0, 0];
-    const p = pt.matrixTransform(m.inverse());
-    return [Math.max(0, Math.min(stage.width, p.x)), Math.max(0, Math.min(stage.height, p.y))];
+    // The overlay's on-screen box (zoom and pan included) maps linearly onto the media.
+    const r = svg.getBoundingClientRect();
+    if (!r.width || !r.height) return [0, 0];
+    const x = ((evt.clientX - r.left) / r.width) * stage.width;
+    const y = ((evt.clientY - r.top) / r.height) * stage.height;
+    return [Math.max(0, Math.min(stage.width, x)), Math.max(0, Math.min(stage.height, y))];
   };
   stage.pxPerScreen = () => {
     const r = svg.getBoundingClientRect();
     return r.width ? stage.width / r.width : 1;
   };
+  // "h" hides and shows the drawn regions, to see the media underneath.
+  stage.toggleRegions = () => svg.classList.toggle("regions-hidden");
   let dragging = false;
   svg.addEventListener("pointerdown", (e) => {
-    if (!stage.owner || e.button !== 0) return;
+    if (!stage.owner || e.button !== 0 || stage.panning?.()) return;
     e.preventDefault();
     dragging = true;
     svg.setPointerCapture(e.pointerId);
@@ -104,4 +105,110 @@ export function draftOutline(b) {
 export function bigEnough(b, stage) {
   const min = 3 * stage.pxPerScreen();
   return b.w >= min && b.h >= min;
+}
+
+// Zoom and pan for a stage whose media and overlay sit in `zoomer` inside stage.wrap: a CSS
+// transform. Adds the zoom bar under the stage, stage.key (+ - 0 zoom, Ctrl+arrows pan, h
+// hides regions, Space is the pan modifier), Ctrl+wheel zoom, Space+drag / middle-drag pan.
+export function addZoom(stage, zoomer) {
+  const wrap = stage.wrap;
+  const zoomLabel = h("span", { class: "zoom-level", text: "100%" });
+  const bar = h(
+    "div",
+    { class: "zoom-bar" },
+    h("button", { type: "button", class: "zoom-out", title: "zoom out (-)", onclick: () => zoomBy(1 / 1.25) }, "−"),
+    zoomLabel,
+    h("button", { type: "button", class: "zoom-in", title: "zoom in (+)", onclick: () => zoomBy(1.25) }, "+"),
+    h("button", { type: "button", class: "zoom-fit", title: "fit (0)", onclick: () => setView(1, 0, 0) }, "fit"),
+    h("span", { class: "muted", text: "Ctrl+wheel or + − 0 zoom · Space+drag, middle drag or Ctrl+arrows pan · h hides regions" }),
+  );
+  wrap.after(bar);
+  // Zoom and pan: a CSS transform on the image and its overlay inside the fixed-size stage.
+  let tx = 0;
+  let ty = 0;
+  function setView(z, x, y) {
+    const W = wrap.clientWidth;
+    const H = wrap.clientHeight;
+    z = Math.max(1, Math.min(16, z));
+    stage.zoom = z;
+    tx = Math.min(0, Math.max(W * (1 - z), x));
+    ty = Math.min(0, Math.max(H * (1 - z), y));
+    zoomer.style.transform = `translate(${tx}px, ${ty}px) scale(${z})`;
+    stage.svg.style.setProperty("--z", String(z)); // strokes stay as thin as at 100%
+    wrap.classList.toggle("zoomed", z > 1);
+    zoomLabel.textContent = `${Math.round(z * 100)}%`;
+    stage.listeners.forEach((f) => f());
+  }
+  function zoomBy(f, cx = wrap.clientWidth / 2, cy = wrap.clientHeight / 2) {
+    // Keep the point under (cx, cy) (stage pixels) where it is.
+    const z = Math.max(1, Math.min(16, stage.zoom * f));
+    const k = z / stage.zoom;
+    setView(z, cx - (cx - tx) * k, cy - (cy - ty) * k);
+  }
+  stage.zoomBy = zoomBy;
+  stage.setView = setView;
+  stage.view = () => ({ zoom: stage.zoom, tx, ty });
+  wrap.addEventListener(
+    "wheel",
+    (e) => {
+      const r = wrap.getBoundingClientRect();
+      if (e.ctrlKey || e.metaKey) {
+        e.preventDefault();
+        zoomBy(Math.exp(-e.deltaY / 300), e.clientX - r.left, e.clientY - r.top);
+      } else if (stage.zoom > 1) {
+        e.preventDefault();
+        setView(stage.zoom, tx - e.deltaX, ty - e.deltaY);
+      }
+    },
+    { passive: false },
+  );
+  // Pan: hold Space and drag, or drag with the middle button.
+  let space = false;
+  let pan = null;
+  stage.panning = () => space || !!pan;
+  const onKey = (e) => {
+    if (!wrap.isConnected && stage.shown) return stage.destroy(); // the task is gone
+    if (e.key !== " " || (e.target && /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName))) return;
+    space = e.type === "keydown";
+    wrap.classList.toggle("space", space);
+  };
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("keyup", onKey);
+  wrap.addEventListener("pointerdown", (e) => {
+    if (!(e.button === 1 || (e.button === 0 && space))) return;
+    e.preventDefault();
+    e.stopPropagation();
+    wrap.setPointerCapture(e.pointerId);
+    pan = { x: e.clientX, y: e.clientY, tx, ty };
+    wrap.classList.add("panning");
+  }, true);
+  wrap.addEventListener("pointermove", (e) => {
+    if (pan) setView(stage.zoom, pan.tx + e.clientX - pan.x, pan.ty + e.clientY - pan.y);
+  });
+  wrap.addEventListener("pointerup", () => {
+    pan = null;
+    wrap.classList.remove("panning");
+  });
+  stage.key = (e) => {
+    if (e.altKey || e.metaKey) return false;
+    if ((e.key === "+" || e.key === "=") && !e.ctrlKey) return zoomBy(1.25), true;
+    if ((e.key === "-" || e.key === "_") && !e.ctrlKey) return zoomBy(1 / 1.25), true;
+    if (e.key === "0" && !e.ctrlKey) return setView(1, 0, 0), true;
+    if (e.ctrlKey && e.key.startsWith("Arrow") && stage.zoom > 1) {
+      const step = 0.1 * wrap.clientWidth;
+      const dx = e.key === "ArrowLeft" ? step : e.key === "ArrowRight" ? -step : 0;
+      const dy = e.key === "ArrowUp" ? step : e.key === "ArrowDown" ? -step : 0;
+      setView(stage.zoom, tx + dx, ty + dy);
+      return true;
+    }
+    if (e.key === "h" && !e.ctrlKey) return stage.toggleRegions(), true;
+    if (e.key === " ") return true; // Space is the pan modifier here, not a page scroll
+    return false;
+  };
+  stage.destroy = () => {
+    document.removeEventListener("keydown", onKey);
+    document.removeEventListener("keyup", onKey);
+  };
+
+  requestAnimationFrame(() => (stage.shown = wrap.isConnected));
 }

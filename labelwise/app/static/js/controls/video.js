@@ -1,9 +1,11 @@
 // Video boxes on keyframes, linearly interpolated between them (solid = keyframe, dashed =
 // interpolated). Drag on the frame to start a track, drag a box to move it (that adds a
-// keyframe), "," / "." step one frame (Shift: 10), "k" adds a keyframe, "o" ends the track
-// here (outside), a number sets the label, Delete removes the selected track.
+// keyframe), "," / "." step one frame (Shift: 10), "[" / "]" jump to the previous / next key
+// frame (of the selected track, else of any), "k" adds a keyframe, "o" ends the track here
+// (outside), a number sets the label, Delete removes the selected track. Under the video, a
+// timeline shows every track's key frames and the frame count; click or drag it to seek.
 import { h, s, colour } from "../dom.js";
-import { bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
+import { addZoom, bigEnough, dragBox, draftOutline, labelKey, labelLegend, regionItem, showActive, wireStage } from "./shared.js";
 
 export function interpolate(keyframes, frame) {
   if (!keyframes.length) return null;
@@ -25,11 +27,14 @@ export function interpolate(keyframes, frame) {
 export function createVideoStage(src, data, slot) {
   const video = h("video", { class: "stage-video", src, preload: "metadata", muted: true, playsinline: true });
   const svg = s("svg", { class: "stage-svg", preserveAspectRatio: "none" });
-  const wrap = h("div", { class: "stage" }, video, svg);
+  const zoomer = h("div", { class: "zoomer" }, video, svg);
+  const wrap = h("div", { class: "stage", tabindex: "-1" }, zoomer);
   const controls = h("div", { class: "video-controls" });
   slot.append(wrap, controls);
-  const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [] };
+  const stage = { wrap, svg, video, controls, owner: null, width: Number(data.width) || 0, height: Number(data.height) || 0, fps: Number(data.fps) || 25, listeners: [], zoom: 1 };
+  if (!stage.width) wrap.style.aspectRatio = "16 / 9";
   const setBox = wireStage(stage);
+  addZoom(stage, zoomer); // zoom and pan on the frame, as on images
   video.addEventListener("loadedmetadata", () => {
     if (!stage.width) {
       stage.width = video.videoWidth;
@@ -39,9 +44,14 @@ export function createVideoStage(src, data, slot) {
     stage.listeners.forEach((f) => f());
   });
   stage.frame = () => Math.round((video.currentTime || 0) * stage.fps);
+  // The number of frames: from the task data when the importer probed it, else the duration.
+  stage.frames = () => Number(data.frames) || (Number.isFinite(video.duration) ? Math.max(1, Math.round(video.duration * stage.fps)) : Number(data.duration) ? Math.round(Number(data.duration) * stage.fps) : 0);
   stage.seek = (f) => {
     video.pause();
-    video.currentTime = Math.max(0, f) / stage.fps + 1e-4;
+    const n = stage.frames();
+    const target = Math.max(0, n ? Math.min(n - 1, f) : f);
+    video.currentTime = target / stage.fps + 1e-4;
+    stage.listeners.forEach((f) => f()); // show the new frame number now, not at "seeked"
   };
   return stage;
 }
@@ -62,6 +72,49 @@ export function createVideoBoxes(control, ctx) {
     h("button", { type: "button", onclick: () => stage.seek(stage.frame() + 1) }, "frame ▶"),
     frameInfo,
   );
+  // The timeline: one row of key-frame markers per track (diamonds in the label's colour, a
+  // line while the track is on screen), the playhead; click or drag to seek.
+  const timeline = h("div", { class: "vtimeline", title: "click or drag to seek; [ ] jump between key frames" });
+  const vhead = h("div", { class: "playhead" });
+  stage.controls.after(timeline);
+  let seeking = false;
+  const seekAt = (e) => {
+    const r = timeline.getBoundingClientRect();
+    const n = stage.frames();
+    if (n) stage.seek(Math.round(((e.clientX - r.left) / Math.max(1, r.width)) * (n - 1)));
+  };
+  timeline.addEventListener("pointerdown", (e) => {
+    if (e.button !== 0) return;
+    timeline.setPointerCapture(e.pointerId);
+    seeking = true;
+    seekAt(e);
+  });
+  timeline.addEventListener("pointermove", (e) => seeking && seekAt(e));
+  timeline.addEventListener("pointerup", () => (seeking = false));
+  function renderTimeline(f) {
+    const n = Math.max(1, stage.frames() - 1);
+    const pos = (k) => `${(100 * Math.min(k, n)) / n}%`;
+    const marks = [];
+    tracks.forEach((t, i) => {
+      const c = colour(control.labels.indexOf(t.label));
+      const ks = t.keyframes;
+      if (!ks.length) return;
+      const last = ks[ks.length - 1];
+      const end = last.outside ? last.frame : n;
+      marks.push(h("div", { class: "span-line", style: { left: pos(ks[0].frame), width: `${(100 * Math.max(0, end - ks[0].frame)) / n}%`, background: c, top: i === selected ? "17px" : "8px" } }));
+      ks.forEach((k) =>
+        marks.push(h("div", { class: "kf" + (i === selected ? " sel" : "") + (k.outside ? " outside" : ""), title: `${t.label} ${t.track}: key frame ${k.frame}${k.outside ? " (leaves)" : ""}`, dataset: { frame: k.frame, track: t.track }, style: { left: pos(k.frame), background: c } })),
+      );
+    });
+    vhead.style.left = pos(f);
+    timeline.replaceChildren(...marks, vhead);
+  }
+  function jumpKey(dir) {
+    const pool = (selected >= 0 ? [tracks[selected]] : tracks).flatMap((t) => t.keyframes.map((k) => k.frame));
+    const f = stage.frame();
+    const cands = pool.filter((k) => (dir > 0 ? k > f : k < f)).sort((a, b) => a - b);
+    if (cands.length) stage.seek(dir > 0 ? cands[0] : cands[cands.length - 1]);
+  }
   const list = h("ul", { class: "region-list" });
   const legend = labelLegend(control, ctx, (i) => relabel(i));
   const el = h("div", { class: "video-boxes" }, legend, list);
@@ -85,7 +138,9 @@ export function createVideoBoxes(control, ctx) {
   function render() {
     const f = stage.frame();
     const px = stage.pxPerScreen();
-    frameInfo.textContent = `frame ${f}`;
+    const total = stage.frames();
+    frameInfo.textContent = total ? `frame ${f} / ${total}` : `frame ${f}`;
+    renderTimeline(f);
     const nodes = [];
     tracks.forEach((t, i) => {
       const b = interpolate(t.keyframes, f);
@@ -198,6 +253,10 @@ export function createVideoBoxes(control, ctx) {
       if (e.key === "," || e.key === "." || e.key === "<" || e.key === ">") {
         const step = e.key === "<" || e.key === ">" ? 10 : 1;
         stage.seek(stage.frame() + (e.key === "." || e.key === ">" ? step : -step));
+        return true;
+      }
+      if (e.key === "[" || e.key === "]") {
+        jumpKey(e.key === "]" ? 1 : -1);
         return true;
       }
       if (selected >= 0 && (e.key === "k" || e.key === "o")) {
