@@ -1,0 +1,38 @@
+"""Video labeling: probe, stream frames, features, tracks and exact exports.
+
+Frames are decoded one at a time (:func:`iter_frames`), never a whole video in memory;
+frame numbers are always the source video's. See :mod:`labelwise.video.io` for probing and
+frame sampling, :mod:`labelwise.video.tracks` for tracking and interpolation.
+"""
+
+from __future__ import annotations
+
+from labelwise.video.io import (
+    VIDEO_SUFFIXES,
+    Frame,
+    FrameReader,
+    VideoError,
+    VideoInfo,
+    iter_frames,
+    list_videos,
+    probe,
+    probe_many,
+    read_frame,
+)
+from labelwise.video.synth import MovingBox, SyntheticVideo, make_video
+
+__all__ = [
+    "VIDEO_SUFFIXES",
+    "Frame",
+    "FrameReader",
+    "MovingBox",
+    "SyntheticVideo",
+    "VideoError",
+    "VideoInfo",
+    "iter_frames",
+    "list_videos",
+    "make_video",
+    "probe",
+    "probe_many",
+    "read_frame",
+]
