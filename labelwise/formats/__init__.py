@@ -1,5 +1,6 @@
 """Import and export of annotations: labelwise JSONL, CSV, Label Studio JSON, COCO, YOLO,
-Pascal VOC and CoNLL, plus the box/polygon geometry they share.
+Pascal VOC and CoNLL; for video tracks MOT, CVAT for video, COCO per frame and Label Studio
+video rectangles; plus the box/polygon geometry they share.
 
 Every format converts between files and a list of :class:`Item` (an id, its data and its
 annotations); a :class:`LabelConfig` says which controls hold which kind of answer.
@@ -16,8 +17,10 @@ True
 from __future__ import annotations
 
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
+from labelwise.formats.coco_video import from_coco_video, to_coco_video
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
+from labelwise.formats.cvat_video import from_cvat_video, to_cvat_video
 from labelwise.formats.geometry import (
     box_area,
     box_iou,
@@ -37,6 +40,8 @@ from labelwise.formats.geometry import (
 from labelwise.formats.items import Annotation, ConversionReport, FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
+from labelwise.formats.label_studio_video import from_label_studio_video, to_label_studio_video
+from labelwise.formats.mot import from_mot, to_mot
 from labelwise.formats.registry import FORMATS, export_items, import_items, pack_zip, read_files
 from labelwise.formats.schema import (
     CONTROL_TYPES,
@@ -68,10 +73,14 @@ __all__ = [
     "cxcywh_norm_to_xywh",
     "export_items",
     "from_coco",
+    "from_coco_video",
     "from_conll",
     "from_csv",
+    "from_cvat_video",
     "from_jsonl",
     "from_label_studio",
+    "from_label_studio_video",
+    "from_mot",
     "from_voc",
     "from_yolo",
     "import_items",
@@ -84,10 +93,14 @@ __all__ = [
     "polygon_bbox",
     "read_files",
     "to_coco",
+    "to_coco_video",
     "to_conll",
     "to_csv",
+    "to_cvat_video",
     "to_jsonl",
     "to_label_studio",
+    "to_label_studio_video",
+    "to_mot",
     "to_voc",
     "to_yolo",
     "tokenize",

@@ -35,6 +35,11 @@ FORMATS: dict[str, tuple[str | None, str, str]] = {
     "yolo": (None, "application/zip", "boxes or polygons"),
     "voc": (None, "application/zip", "boxes"),
     "conll": ("annotations.conll", "text/plain", "spans"),
+    # video tracks (video_boxes); frame ids are the source video's frame numbers
+    "mot": (None, "application/zip", "video_boxes"),
+    "cvat_video": (None, "application/zip", "video_boxes"),
+    "coco_video": ("coco_video.json", "application/json", "video_boxes"),
+    "label_studio_video": ("label_studio_video.json", "application/json", "video_boxes"),
 }
 
 
@@ -45,6 +50,11 @@ def _check_format(fmt: str) -> str:
         "ls": "label_studio",
         "pascal_voc": "voc",
         "ndjson": "jsonl",
+        "motchallenge": "mot",
+        "mot17": "mot",
+        "cvat": "cvat_video",
+        "cvat_for_video": "cvat_video",
+        "ls_video": "label_studio_video",
     }.get(key, key)
     if key not in FORMATS:
         raise FormatError(f"unknown format {fmt!r}; choose one of {sorted(FORMATS)}")
@@ -70,6 +80,8 @@ def export_items(
     key = _check_format(fmt)
     items = list(items)
     name = FORMATS[key][0]
+    if key in _VIDEO_KEYS:
+        return _export_video(items, config, key, report=report)
     if key == "jsonl":
         return {str(name): to_jsonl(items).encode()}
     if key == "csv":
@@ -110,6 +122,8 @@ def import_items(
         )
     if not files:
         raise FormatError(f"no files given to import as {key}")
+    if key in _VIDEO_KEYS:
+        return _import_video(files, config, key, items=items, annotator=annotator, report=report)
     if key in ("yolo", "voc"):
         if key == "yolo":
             if items is None:
@@ -132,6 +146,53 @@ def import_items(
     if key == "coco":
         return from_coco(data, config, name=name)
     return from_conll(data, config, name=name)
+
+
+_VIDEO_KEYS = ("mot", "cvat_video", "coco_video", "label_studio_video")
+
+
+def _export_video(
+    items: list[Item], config: LabelConfig, key: str, *, report: ConversionReport | None
+) -> dict[str, bytes]:
+    from labelwise.formats.coco_video import to_coco_video
+    from labelwise.formats.cvat_video import to_cvat_video
+    from labelwise.formats.label_studio_video import to_label_studio_video
+    from labelwise.formats.mot import to_mot
+
+    if key == "mot":
+        return {k: v.encode() for k, v in to_mot(items, config, report=report).items()}
+    if key == "cvat_video":
+        return {k: v.encode() for k, v in to_cvat_video(items, config, report=report).items()}
+    if key == "coco_video":
+        return {str(FORMATS[key][0]): json.dumps(to_coco_video(items, config)).encode()}
+    text = json.dumps(to_label_studio_video(items, config), ensure_ascii=False, indent=1)
+    return {str(FORMATS[key][0]): text.encode()}
+
+
+def _import_video(
+    files: Mapping[str, bytes | str],
+    config: LabelConfig,
+    key: str,
+    *,
+    items: Iterable[Item] | None,
+    annotator: str | None,
+    report: ConversionReport | None,
+) -> list[Item]:
+    from labelwise.formats.coco_video import from_coco_video
+    from labelwise.formats.cvat_video import from_cvat_video
+    from labelwise.formats.label_studio_video import from_label_studio_video
+    from labelwise.formats.mot import from_mot
+
+    if key == "mot":
+        return from_mot(files, config, items=items, annotator=annotator, report=report)
+    if key == "cvat_video":
+        return from_cvat_video(files, config, items=items, annotator=annotator)
+    if len(files) != 1:
+        raise FormatError(f"{key} import takes one file, got {len(files)}: {sorted(files)[:5]}")
+    ((name, data),) = files.items()
+    if key == "coco_video":
+        return from_coco_video(data, config, name=name)
+    return from_label_studio_video(data, config, name=name)
 
 
 def pack_zip(files: Mapping[str, bytes]) -> bytes:
