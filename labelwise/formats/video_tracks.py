@@ -95,8 +95,10 @@ def pick_annotation(item: Item, *, source: str = "annotations") -> Annotation | 
 def dense_track(keyframes: Sequence[Mapping[str, Any]], frames: Iterable[int]) -> dict[int, Box4]:
     """``frame -> (x, y, w, h)`` at each of ``frames`` where the object is visible.
 
-    The same numbers as :func:`~labelwise.formats.geometry.interpolate_track` frame by
-    frame, but in time proportional to the visible frames (long videos stay fast).
+    The same line as :func:`~labelwise.formats.geometry.interpolate_track`, computed as
+    ``L + (R - L) * (f - f0) / (f1 - f0)`` so that a box on a straight line at whole-pixel
+    (or any representable) positions comes out exactly (``t * (R - L)`` with ``t = k / n``
+    can miss by one unit in the last place), in time proportional to the visible frames.
     """
     grid: Sequence[int] = frames if isinstance(frames, range) else sorted(frames)
     kfs = sorted(keyframes, key=lambda k: int(k["frame"]))
@@ -121,12 +123,12 @@ def dense_track(keyframes: Sequence[Mapping[str, Any]], frames: Iterable[int]) -
             if f == f0:
                 out[f] = (lv[0], lv[1], lv[2], lv[3])
                 continue
-            t = (f - f0) / (f1 - f0)
+            k, n = f - f0, f1 - f0
             out[f] = (
-                lv[0] + t * (rv[0] - lv[0]),
-                lv[1] + t * (rv[1] - lv[1]),
-                lv[2] + t * (rv[2] - lv[2]),
-                lv[3] + t * (rv[3] - lv[3]),
+                lv[0] + (rv[0] - lv[0]) * k / n,
+                lv[1] + (rv[1] - lv[1]) * k / n,
+                lv[2] + (rv[2] - lv[2]) * k / n,
+                lv[3] + (rv[3] - lv[3]) * k / n,
             )
     return out
 

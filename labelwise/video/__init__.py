@@ -20,19 +20,41 @@ from labelwise.video.io import (
     read_frame,
 )
 from labelwise.video.synth import MovingBox, SyntheticVideo, make_video
+from labelwise.video.tracks import (
+    IoUTracker,
+    Track,
+    TrackingResult,
+    detect_and_track,
+    evaluate_tracking,
+    interpolate_keyframes,
+    prelabel_items,
+    simplify_keyframes,
+    track_rows,
+    tracks_to_prelabels,
+)
 
 __all__ = [
     "VIDEO_SUFFIXES",
     "Frame",
     "FrameReader",
+    "IoUTracker",
     "MovingBox",
     "SyntheticVideo",
+    "Track",
+    "TrackingResult",
     "VideoError",
     "VideoInfo",
+    "detect_and_track",
+    "evaluate_tracking",
+    "interpolate_keyframes",
     "iter_frames",
     "list_videos",
     "make_video",
+    "prelabel_items",
     "probe",
     "probe_many",
     "read_frame",
+    "simplify_keyframes",
+    "track_rows",
+    "tracks_to_prelabels",
 ]
