@@ -18,7 +18,7 @@ from labelwise.errors import LabelwiseError, MissingDependencyError
 __all__ = ["app", "main"]
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("label", "demo", "explore", "learn", "text", "llm", "project", "image")
+_COMMAND_MODULES = ("label", "demo", "explore", "learn", "text", "llm", "project", "image", "video")
 
 for _name in _COMMAND_MODULES:
     if importlib.util.find_spec(f"labelwise.cli.{_name}") is not None:
@@ -28,7 +28,10 @@ for _name in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; input errors print one clear line (no traceback) and exit 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        # without standalone mode click *returns* the code of `raise typer.Exit(code)`
+        rv = app(args=argv, standalone_mode=False)
+        if isinstance(rv, int) and not isinstance(rv, bool) and rv:
+            sys.exit(rv)
     except (LabelwiseError, MissingDependencyError, FileNotFoundError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         sys.exit(2)

@@ -7,6 +7,18 @@ frame sampling, :mod:`labelwise.video.tracks` for tracking and interpolation.
 
 from __future__ import annotations
 
+from labelwise.video.cluster import FrameClusters, FrameDeduplicator, cluster_frames, dhash
+from labelwise.video.explore import ExploreResult, explore_videos
+from labelwise.video.features import (
+    clip_features,
+    frame_features,
+    high_motion,
+    is_dark,
+    is_static,
+    optical_flow,
+    scene_count_at_least,
+    video_frame_features,
+)
 from labelwise.video.io import (
     VIDEO_SUFFIXES,
     Frame,
@@ -35,7 +47,10 @@ from labelwise.video.tracks import (
 
 __all__ = [
     "VIDEO_SUFFIXES",
+    "ExploreResult",
     "Frame",
+    "FrameClusters",
+    "FrameDeduplicator",
     "FrameReader",
     "IoUTracker",
     "MovingBox",
@@ -44,17 +59,28 @@ __all__ = [
     "TrackingResult",
     "VideoError",
     "VideoInfo",
+    "clip_features",
+    "cluster_frames",
     "detect_and_track",
+    "dhash",
     "evaluate_tracking",
+    "explore_videos",
+    "frame_features",
+    "high_motion",
     "interpolate_keyframes",
+    "is_dark",
+    "is_static",
     "iter_frames",
     "list_videos",
     "make_video",
+    "optical_flow",
     "prelabel_items",
     "probe",
     "probe_many",
     "read_frame",
+    "scene_count_at_least",
     "simplify_keyframes",
     "track_rows",
     "tracks_to_prelabels",
+    "video_frame_features",
 ]

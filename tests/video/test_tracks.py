@@ -33,7 +33,7 @@ def blob_detector(img: np.ndarray):
     med = np.median(img, axis=1, keepdims=True)
     mask = (np.abs(img.astype(int) - med).max(axis=2) > 40).astype(np.uint8)
     mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
+    _n, _, stats, _ = cv2.connectedComponentsWithStats(mask)
     return [
         ((float(x), float(y), float(w), float(h)), 1.0, "thing")
         for x, y, w, h, area in stats[1:]
