@@ -7,6 +7,14 @@ frame sampling, :mod:`labelwise.video.tracks` for tracking and interpolation.
 
 from __future__ import annotations
 
+from labelwise.video.classify import (
+    ClipAugment,
+    FrameAutoencoder,
+    VideoClassifier,
+    compare_augmentation,
+    frame_region_items,
+    load_clip,
+)
 from labelwise.video.cluster import FrameClusters, FrameDeduplicator, cluster_frames, dhash
 from labelwise.video.explore import ExploreResult, explore_videos
 from labelwise.video.features import (
@@ -47,8 +55,10 @@ from labelwise.video.tracks import (
 
 __all__ = [
     "VIDEO_SUFFIXES",
+    "ClipAugment",
     "ExploreResult",
     "Frame",
+    "FrameAutoencoder",
     "FrameClusters",
     "FrameDeduplicator",
     "FrameReader",
@@ -57,21 +67,25 @@ __all__ = [
     "SyntheticVideo",
     "Track",
     "TrackingResult",
+    "VideoClassifier",
     "VideoError",
     "VideoInfo",
     "clip_features",
     "cluster_frames",
+    "compare_augmentation",
     "detect_and_track",
     "dhash",
     "evaluate_tracking",
     "explore_videos",
     "frame_features",
+    "frame_region_items",
     "high_motion",
     "interpolate_keyframes",
     "is_dark",
     "is_static",
     "iter_frames",
     "list_videos",
+    "load_clip",
     "make_video",
     "optical_flow",
     "prelabel_items",
