@@ -149,3 +149,18 @@ def test_live_source_through_opencv(moving):
     assert frames[0].image.shape == (120, 160, 3)
     with pytest.raises(VideoError, match="cannot open the live source"):
         list(iter_frames(99, max_frames=1))
+
+
+@pytest.mark.parametrize("folder", ["clusters", "motion", "kinetics"])
+def test_shared_clips_probe_and_stream(folder):
+    d = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "video" / folder
+    if not d.is_dir():
+        pytest.skip(f"shared clips folder {d} is absent")
+    vids = list_videos(d)
+    assert vids, f"no videos in {d}"
+    infos, faults = probe_many(vids)
+    assert not faults.errors and len(infos) == len(vids)
+    for info in infos:
+        assert info.frame_count > 0 and info.fps > 0 and info.width > 0
+        got = [f.index for f in iter_frames(info.path, every=50, max_frames=3)]
+        assert got == list(range(0, min(info.frame_count, 150), 50))
