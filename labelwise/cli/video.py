@@ -381,3 +381,71 @@ def export_cmd(
     for msg in report.problems:
         err_console.print(f"[yellow]{msg}[/yellow]", highlight=False)
     console.print(f"{len(items)} videos -> {len(written)} file(s) under {out}")
+
+
+@video_app.command("train")
+def train_cmd(
+    source: Path = typer.Argument(..., help="Folder with one sub-folder of videos per class."),
+    out: Path = typer.Option(..., "--out", "-o", help="Where to save the trained labeler (.pkl)."),
+    arch: str = typer.Option(
+        "c3d", help="c3d (small 3D CNN) or pool (frame CNN + temporal pooling)."
+    ),
+    epochs: int = typer.Option(15, help="Training epochs."),
+    n_frames: int = typer.Option(8, "--frames", help="Frames per clip."),
+    size: int = typer.Option(64, help="Frame side in pixels."),
+    augment: bool = typer.Option(
+        True, "--augment/--no-augment", help="Temporal jitter, flips, crops per clip."
+    ),
+    compare: bool = typer.Option(
+        False, "--compare", help="Also train the other settings and print a side-by-side table."
+    ),
+    test_share: float = typer.Option(
+        0.3, help="Share of each class's videos held out for testing."
+    ),
+    min_confidence: float = typer.Option(
+        0.0, help="The saved labeler abstains below this confidence."
+    ),
+    seed: int = typer.Option(0, help="Random seed (split and training)."),
+) -> None:
+    """Train a clip classifier on class sub-folders; report held-out accuracy and the split."""
+    import pickle
+
+    import numpy as np
+
+    from labelwise.errors import DataError
+    from labelwise.video.classify import ClipAugment, VideoClassifier, compare_augmentation
+
+    classes = sorted(d for d in source.iterdir() if d.is_dir()) if source.is_dir() else []
+    if len(classes) < 2:
+        raise DataError(f"{str(source)!r} needs at least two class sub-folders of videos")
+    rng = np.random.default_rng(seed)
+    train, y_train, test, y_test = [], [], [], []
+    for c in classes:
+        vids = [str(p) for p in _videos(c)]
+        rng.shuffle(vids)
+        n_test = max(1, round(len(vids) * test_share)) if len(vids) > 1 else 0
+        test += vids[:n_test]
+        y_test += [c.name] * n_test
+        train += vids[n_test:]
+        y_train += [c.name] * (len(vids) - n_test)
+    console.print(f"split (seed {seed}): train {len(train)} videos, test {len(test)} videos")
+    for p, lab in zip(test, y_test, strict=True):
+        console.print(f"  test: {lab}: {p}", highlight=False)
+    aug = ClipAugment() if augment else None
+    kw = {"n_frames": n_frames, "size": size, "epochs": epochs, "seed": seed}
+    clf = VideoClassifier(arch=arch, augment=aug, min_confidence=min_confidence, **kw)  # type: ignore[arg-type]
+    clf.fit(train, y_train)
+    if test:
+        v = clf.label(test)
+        assert clf.label_space is not None
+        gold = np.asarray(clf.label_space.encode(y_test))
+        acc = float(np.mean(v.candidates == gold))
+        console.print(
+            f"held-out accuracy ({arch}, augmentation {'on' if aug else 'off'}): {acc:.3f}"
+        )
+    if compare and test:
+        df = compare_augmentation(train, y_train, test, y_test, **kw)  # type: ignore[arg-type]
+        console.print(df.to_string(index=False), highlight=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(pickle.dumps(clf))
+    console.print(f"labeler saved to {out}")

@@ -162,3 +162,22 @@ def test_cli_track_and_export(moving, tmp_path):
     assert r.returncode == 0, r.stderr
     xml = (tmp_path / "cv" / "annotations.xml").read_text()
     assert "<frame_filter>step=10</frame_filter>" in xml and "<stop_frame>59</stop_frame>" in xml
+
+
+def test_cli_train_saves_a_labeler(tmp_path):
+    import pickle
+
+    for cls, colour, v in (("red", (230, 40, 40), 1), ("blue", (40, 40, 230), -1)):
+        for i in range(3):
+            make_video(tmp_path / "data" / cls / f"{i}.mp4", n_frames=8, width=32, height=32,
+                       objects=[MovingBox(1, (10 + i, 8), (v, 0), (10, 10), colour=colour)])  # fmt: skip
+    out = tmp_path / "clf.pkl"
+    r = run("video", "train", str(tmp_path / "data"), "-o", str(out), "--arch", "pool",
+            "--epochs", "3", "--frames", "4", "--size", "32", "--no-augment")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "held-out accuracy" in r.stdout and "test: red" in r.stdout
+    clf = pickle.loads(out.read_bytes())
+    votes = clf.label([str(tmp_path / "data" / "red" / "0.mp4")])
+    assert votes.name == "video_pool" and len(votes) == 1
+    r = run("video", "train", str(tmp_path / "data" / "red"), "-o", str(out))
+    assert r.returncode == 2 and "two class sub-folders" in r.stderr
