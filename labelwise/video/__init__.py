@@ -19,6 +19,7 @@ from labelwise.video.cluster import FrameClusters, FrameDeduplicator, cluster_fr
 from labelwise.video.explore import ExploreResult, explore_videos
 from labelwise.video.features import (
     clip_features,
+    decoder_motion,
     frame_features,
     high_motion,
     is_dark,
@@ -73,6 +74,7 @@ __all__ = [
     "clip_features",
     "cluster_frames",
     "compare_augmentation",
+    "decoder_motion",
     "detect_and_track",
     "dhash",
     "evaluate_tracking",

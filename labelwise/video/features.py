@@ -31,6 +31,7 @@ from labelwise.labeling.lf import VectorizedLabelingFunction, threshold
 __all__ = [
     "FLOW_BINS",
     "clip_features",
+    "decoder_motion",
     "frame_features",
     "high_motion",
     "is_dark",
@@ -251,3 +252,47 @@ def is_dark(label: int, *, max_brightness: float = 0.25) -> VectorizedLabelingFu
 def scene_count_at_least(n: int, label: int) -> VectorizedLabelingFunction:
     """Vote ``label`` where the clip has at least ``n`` scenes (cuts + 1)."""
     return threshold("scene_count", ">=", n, label, name=f"scenes>={n}")
+
+
+def decoder_motion(path: str | Path, *, max_frames: int | None = None) -> Any:
+    """Motion vectors the decoder already computed (H.264/MPEG-4/HEVC P and B frames), per
+    frame: ``mv_count``, mean and max vector length in pixels, mean ``mv_dx``/``mv_dy``.
+
+    Cheap: no optical flow, just what decoding produces anyway (ffmpeg's ``export_mvs``).
+    Key frames and codecs without motion vectors give ``mv_count`` 0.
+    """
+    import pandas as pd
+
+    from labelwise.video.io import _build_index, _open
+
+    p = Path(path)
+    c = _open(p)
+    idx = _build_index(p)
+    rows = []
+    try:
+        stream = c.streams.video[0]
+        stream.codec_context.options = {"flags2": "+export_mvs"}
+        stream.thread_type = "AUTO"
+        for n, f in enumerate(c.decode(stream)):
+            if max_frames is not None and n >= max_frames:
+                break
+            mv = next((d for d in f.side_data if "MOTION" in str(d.type)), None)
+            row: dict[str, Any] = {"frame": idx.index_of(f.pts), "mv_count": 0}
+            if mv is not None:
+                a = mv.to_ndarray()
+                if len(a):
+                    scale = np.maximum(a["motion_scale"].astype(np.float64), 1.0)
+                    dx = a["motion_x"] / scale
+                    dy = a["motion_y"] / scale
+                    length = np.hypot(dx, dy)
+                    row.update(
+                        mv_count=len(a),
+                        mv_mean=float(length.mean()),
+                        mv_max=float(length.max()),
+                        mv_dx=float(dx.mean()),
+                        mv_dy=float(dy.mean()),
+                    )
+            rows.append(row)
+    finally:
+        c.close()
+    return pd.DataFrame(rows)

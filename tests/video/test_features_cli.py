@@ -181,3 +181,17 @@ def test_cli_train_saves_a_labeler(tmp_path):
     assert votes.name == "video_pool" and len(votes) == 1
     r = run("video", "train", str(tmp_path / "data" / "red"), "-o", str(out))
     assert r.returncode == 2 and "two class sub-folders" in r.stderr
+
+
+def test_decoder_motion_vectors(moving, video_dir):
+    from labelwise.video.features import decoder_motion
+
+    df = decoder_motion(moving.path)
+    assert df["frame"].tolist() == list(range(60))
+    moving_frames = df[(df["mv_count"] > 0)]
+    assert len(moving_frames) > 30 and (moving_frames["mv_max"] > 0).any()
+    # track 1 moves right at 2 px/frame: some vector is about 2 px long
+    assert ((moving_frames["mv_max"] >= 1.5) & (moving_frames["mv_max"] <= 40)).any()
+    still = make_video(video_dir / "still.mp4", n_frames=20)
+    s = decoder_motion(still.path)
+    assert s.get("mv_max", pd.Series([0.0])).fillna(0).max() == 0
