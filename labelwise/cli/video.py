@@ -219,6 +219,10 @@ def clusters_cmd(
     dedup: float = typer.Option(
         6, help="Near-duplicate frames within this hash distance are dropped first."
     ),
+    features: str = typer.Option(
+        "classical",
+        help="classical (colour + HOG) or autoencoder (codes of a small CNN trained here).",
+    ),
     seed: int = typer.Option(0, help="Random seed."),
     allow_failures: int = ALLOW,
     progress: bool | None = PROGRESS,

@@ -138,10 +138,18 @@ def cluster_frames(
     max_frames: int = 300,
     dedup: float | None = 6,
     select_by: str = "silhouette",
+    features: str = "classical",
     seed: int = 0,
     progress: bool | None = None,
 ) -> FrameClusters:
-    """Sample, deduplicate, describe and cluster frames of ``paths`` (see module doc)."""
+    """Sample, deduplicate, describe and cluster frames of ``paths`` (see module doc).
+
+    ``features="classical"`` describes frames by colour histogram + HOG;
+    ``features="autoencoder"`` trains a small convolutional autoencoder on the sampled
+    frames (:class:`labelwise.video.classify.FrameAutoencoder`) and clusters its codes.
+    """
+    if features not in ("classical", "autoencoder"):
+        raise DataError(f"features must be 'classical' or 'autoencoder', got {features!r}")
     import pandas as pd
     from sklearn.preprocessing import StandardScaler
 
@@ -176,6 +184,11 @@ def cluster_frames(
             f"only {len(rows)} distinct frame(s) to cluster; give more or longer videos, a "
             "smaller --every-seconds or a smaller --dedup"
         )
+    if features == "autoencoder":
+        from labelwise.video.classify import FrameAutoencoder
+
+        imgs = np.stack([thumbs[(str(r["video"]), int(r["frame"]))] for r in rows])  # type: ignore[call-overload]
+        feats = list(FrameAutoencoder(epochs=15, seed=seed).fit(imgs).codes(imgs))
     X = StandardScaler().fit_transform(np.vstack(feats))
     X = np.nan_to_num(X)
     table = pd.DataFrame(rows)

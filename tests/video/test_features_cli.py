@@ -195,3 +195,19 @@ def test_decoder_motion_vectors(moving, video_dir):
     still = make_video(video_dir / "still.mp4", n_frames=20)
     s = decoder_motion(still.path)
     assert s.get("mv_max", pd.Series([0.0])).fillna(0).max() == 0
+
+
+def test_cluster_frames_on_autoencoder_codes(moving):
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        res = cluster_frames(
+            [moving.path], k=2, every_seconds=0.2, dedup=None, features="autoencoder"
+        )
+    finally:
+        torch.set_num_threads(before)
+    t = res.table
+    a = set(t.loc[t["frame"] < 30, "cluster"])
+    b = set(t.loc[t["frame"] >= 30, "cluster"])
+    assert len(a) == 1 and len(b) == 1 and a != b
