@@ -22,6 +22,7 @@ PACKAGES = [
     "labelwise.embed",
     "labelwise.llm",
     "labelwise.image",
+    "labelwise.video",
     "labelwise.formats",
     "labelwise.app",
 ]

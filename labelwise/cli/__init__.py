@@ -30,7 +30,18 @@ from labelwise.faults import EXIT_INTERRUPTED, EXIT_USAGE
 __all__ = ["app", "main"]
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("label", "demo", "explore", "learn", "text", "llm", "project", "image")
+_COMMAND_MODULES = (
+    "label",
+    "demo",
+    "explore",
+    "learn",
+    "text",
+    "llm",
+    "project",
+    "image",
+    "audio",
+    "video",
+)
 
 for _name in _COMMAND_MODULES:
     if importlib.util.find_spec(f"labelwise.cli.{_name}") is not None:

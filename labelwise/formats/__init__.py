@@ -1,5 +1,6 @@
 """The one import/export stack: labelwise JSONL, CSV, Label Studio JSON, COCO, YOLO, Pascal
-VOC and CoNLL, and box datasets on disk.
+VOC and CoNLL, box datasets on disk, and for video tracks MOT, CVAT for video, COCO per frame
+and Label Studio video rectangles.
 
 The model
 ---------
@@ -46,8 +47,10 @@ import typing as _typing
 
 from labelwise._deprecated import moved_attribute as _moved_attribute
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
+from labelwise.formats.coco_video import from_coco_video, to_coco_video
 from labelwise.formats.conll import from_conll, to_conll, tokenize
 from labelwise.formats.csv import from_csv, to_csv
+from labelwise.formats.cvat_video import from_cvat_video, to_cvat_video
 from labelwise.formats.dataset import (
     ANNOTATION_FORMATS,
     IMAGE_SUFFIXES,
@@ -65,6 +68,8 @@ from labelwise.formats.dataset import (
 from labelwise.formats.items import Annotation, FormatError, Item
 from labelwise.formats.jsonl import from_jsonl, to_jsonl
 from labelwise.formats.label_studio import from_label_studio, to_label_studio
+from labelwise.formats.label_studio_video import from_label_studio_video, to_label_studio_video
+from labelwise.formats.mot import from_mot, to_mot
 from labelwise.formats.registry import (
     FORMATS,
     export_items,
@@ -108,10 +113,14 @@ __all__ = [
     "convert_annotations",
     "export_items",
     "from_coco",
+    "from_coco_video",
     "from_conll",
     "from_csv",
+    "from_cvat_video",
     "from_jsonl",
     "from_label_studio",
+    "from_label_studio_video",
+    "from_mot",
     "from_voc",
     "from_yolo",
     "import_items",
@@ -124,10 +133,14 @@ __all__ = [
     "register_format",
     "round_px",
     "to_coco",
+    "to_coco_video",
     "to_conll",
     "to_csv",
+    "to_cvat_video",
     "to_jsonl",
     "to_label_studio",
+    "to_label_studio_video",
+    "to_mot",
     "to_voc",
     "to_yolo",
     "tokenize",

@@ -181,6 +181,99 @@ register_format(
 )
 
 
+# video tracks (video_boxes); frame ids are the source video's frame numbers
+def _write_mot(items: list[Item], config: LabelConfig, report: Any = None, **_: Any) -> Any:
+    from labelwise.formats.mot import to_mot
+
+    return to_mot(items, config, report=report)
+
+
+def _read_mot(files: Mapping[str, bytes | str], config: LabelConfig, **kw: Any) -> list[Item]:
+    from labelwise.formats.mot import from_mot
+
+    return from_mot(
+        files, config, items=kw.get("items"), annotator=kw.get("annotator"), report=kw.get("report")
+    )
+
+
+def _write_cvat_video(items: list[Item], config: LabelConfig, report: Any = None, **_: Any) -> Any:
+    from labelwise.formats.cvat_video import to_cvat_video
+
+    return to_cvat_video(items, config, report=report)
+
+
+def _read_cvat_video(
+    files: Mapping[str, bytes | str], config: LabelConfig, **kw: Any
+) -> list[Item]:
+    from labelwise.formats.cvat_video import from_cvat_video
+
+    return from_cvat_video(files, config, items=kw.get("items"), annotator=kw.get("annotator"))
+
+
+def _write_coco_video(items: list[Item], config: LabelConfig, **_: Any) -> Any:
+    from labelwise.formats.coco_video import to_coco_video
+
+    return {"coco_video.json": json.dumps(to_coco_video(items, config))}
+
+
+def _read_coco_video(files: Mapping[str, bytes | str], config: LabelConfig, **_: Any) -> list[Item]:
+    from labelwise.formats.coco_video import from_coco_video
+
+    name, data = _one(files, "coco_video")
+    return from_coco_video(data, config, name=name)
+
+
+def _write_ls_video(items: list[Item], config: LabelConfig, **_: Any) -> Any:
+    from labelwise.formats.label_studio_video import to_label_studio_video
+
+    text = json.dumps(to_label_studio_video(items, config), ensure_ascii=False, indent=1)
+    return {"label_studio_video.json": text}
+
+
+def _read_ls_video(files: Mapping[str, bytes | str], config: LabelConfig, **_: Any) -> list[Item]:
+    from labelwise.formats.label_studio_video import from_label_studio_video
+
+    name, data = _one(files, "label_studio_video")
+    return from_label_studio_video(data, config, name=name)
+
+
+register_format(
+    "mot",
+    write=_write_mot,
+    read=_read_mot,
+    file_name=None,
+    media_type="application/zip",
+    needs="video_boxes",
+    aliases=("motchallenge", "mot17"),
+)
+register_format(
+    "cvat_video",
+    write=_write_cvat_video,
+    read=_read_cvat_video,
+    file_name=None,
+    media_type="application/zip",
+    needs="video_boxes",
+    aliases=("cvat", "cvat_for_video"),
+)
+register_format(
+    "coco_video",
+    write=_write_coco_video,
+    read=_read_coco_video,
+    file_name="coco_video.json",
+    media_type="application/json",
+    needs="video_boxes",
+)
+register_format(
+    "label_studio_video",
+    write=_write_ls_video,
+    read=_read_ls_video,
+    file_name="label_studio_video.json",
+    media_type="application/json",
+    needs="video_boxes",
+    aliases=("ls_video",),
+)
+
+
 def _check_format(fmt: str) -> str:
     key = fmt.lower().replace("-", "_").replace(" ", "_")
     key = _ALIASES.get(key, key)
