@@ -18,7 +18,17 @@ from labelwise.errors import LabelwiseError, MissingDependencyError
 __all__ = ["app", "main"]
 
 # Command modules, in the order their commands appear in --help.
-_COMMAND_MODULES = ("label", "demo", "explore", "learn", "text", "llm", "project", "image")
+_COMMAND_MODULES = (
+    "label",
+    "demo",
+    "explore",
+    "learn",
+    "text",
+    "llm",
+    "project",
+    "image",
+    "audio",
+)
 
 for _name in _COMMAND_MODULES:
     if importlib.util.find_spec(f"labelwise.cli.{_name}") is not None:
@@ -28,7 +38,10 @@ for _name in _COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; input errors print one clear line (no traceback) and exit 2."""
     try:
-        app(args=argv, standalone_mode=False)
+        rc = app(args=argv, standalone_mode=False)
+        # With standalone_mode=False click *returns* the code of `raise typer.Exit(code)`.
+        if isinstance(rc, int) and rc != 0:
+            sys.exit(rc)
     except (LabelwiseError, MissingDependencyError, FileNotFoundError) as exc:
         err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
         sys.exit(2)
