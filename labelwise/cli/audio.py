@@ -70,3 +70,107 @@ def features_cmd(
     )
     console.print(f"{len(df)} clips x {df.shape[1] - 6} features -> {out}")
     _finish(summary, allow_failures)
+
+
+@audio_app.command("transcribe")
+def transcribe_cmd(
+    source: Path = typer.Argument(..., help="Audio folder, manifest or file."),
+    out: Path = typer.Option(
+        Path("transcripts.jsonl"), "--out", "-o", help="Transcripts (JSONL, one clip a line)."
+    ),
+    model: str = typer.Option(
+        "base", help="Whisper model: 'base' (packaged), a model folder, or a cached name."
+    ),
+    provider: str = typer.Option(
+        "whisper", help="whisper (local faster-whisper) or openai (an /audio/transcriptions API)."
+    ),
+    base_url: str | None = typer.Option(
+        None, help="OpenAI-compatible server root, e.g. http://127.0.0.1:8000/v1 (openai)."
+    ),
+    api_key_env: str = typer.Option(
+        "OPENAI_API_KEY", help="Environment variable holding the API key (openai)."
+    ),
+    language: str | None = typer.Option(None, help="Language code; default: detect per file."),
+    task: str = typer.Option("transcribe", help="transcribe, or translate (to English)."),
+    words: bool = typer.Option(False, "--words/--no-words", help="Word timestamps."),
+    vad: bool = typer.Option(False, "--vad/--no-vad", help="Skip non-speech (Silero VAD)."),
+    beam_size: int = typer.Option(5, help="Beam width (1 = greedy, faster)."),
+    compute_type: str = typer.Option("int8", help="int8, int8_float32 or float32."),
+    block_seconds: float = typer.Option(600.0, help="Decode long files in blocks this long."),
+    restart: bool = typer.Option(
+        False, "--restart", help="Start over instead of resuming from --out."
+    ),
+    allow_failures: int = ALLOW_FAILURES,
+    show_progress: bool = PROGRESS,
+) -> None:
+    """Transcribe audio offline (resumable: run again to continue an interrupted batch)."""
+    import os
+
+    from labelwise.audio.io import load_audio_folder
+    from labelwise.audio.transcribe import (
+        OpenAITranscriber,
+        Transcriber,
+        WhisperTranscriber,
+        transcribe_batch,
+    )
+    from labelwise.errors import DataError
+
+    if task not in ("transcribe", "translate"):
+        raise DataError(f"--task must be transcribe or translate, got {task!r}")
+    tr: Transcriber
+    if provider == "whisper":
+        tr = WhisperTranscriber(
+            model, compute_type=compute_type, beam_size=beam_size, block_seconds=block_seconds
+        )
+        tr.model  # noqa: B018 - load (and join the packaged weights) before the batch starts
+    elif provider == "openai":
+        tr = OpenAITranscriber(
+            model if model != "base" else "whisper-1",
+            base_url=base_url,
+            api_key=os.environ.get(api_key_env),
+            block_seconds=block_seconds,
+        )
+    else:
+        raise DataError(f"--provider must be whisper or openai, got {provider!r}")
+    col = load_audio_folder(source)
+    summary = transcribe_batch(
+        col, tr, out, language=language, task=task, word_timestamps=words, vad_filter=vad,
+        resume=not restart, progress=show_progress,
+    )  # fmt: skip
+    console.print(f"transcripts -> {out}")
+    _finish(summary, allow_failures)
+
+
+@audio_app.command("wer")
+def wer_cmd(
+    machine: Path = typer.Argument(..., help="Machine transcripts (JSONL from transcribe)."),
+    corrected: Path = typer.Argument(
+        ..., help="Corrected transcripts: JSONL/CSV with id + text, or a labelwise export."
+    ),
+    out: Path | None = typer.Option(None, "--out", "-o", help="Per-item table (.csv/.html)."),
+) -> None:
+    """Word error rate of machine transcripts against human-corrected ones."""
+    from labelwise.audio.transcribe import read_transcripts
+    from labelwise.audio.wer import read_corrected_texts, wer_report
+
+    mach = {t.id: t.text for t in read_transcripts(machine) if t.ok}
+    corr = read_corrected_texts(corrected)
+    df = wer_report(mach, corr)
+    console.print(
+        f"WER {100 * df.attrs['wer']:.2f}% over {df.attrs['reference_words']} reference words, "
+        f"{int(df['wer'].notna().sum()) if 'wer' in df else 0} items"
+    )
+    if out is not None:
+        if out.suffix == ".html":
+            from labelwise.reports import Report
+
+            r = Report("Word error rate", subtitle=f"{machine} vs {corrected}")
+            s = r.section("Summary")
+            s.kv({"WER": df.attrs["wer"], "reference words": df.attrs["reference_words"]})
+            r.section("Items, worst first").table(df, index=False, max_rows=500)
+            r.save(out)
+        else:
+            from labelwise.io import write_table
+
+            write_table(df, out)
+        console.print(f"per-item table -> {out}")
