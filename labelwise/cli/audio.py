@@ -174,3 +174,42 @@ def wer_cmd(
 
             write_table(df, out)
         console.print(f"per-item table -> {out}")
+
+
+@audio_app.command("explore")
+def explore_cmd(
+    source: Path = typer.Argument(
+        ..., help="Audio folder (class sub-folders optional) or manifest."
+    ),
+    out: Path = typer.Option(Path("audio_report.html"), "--out", "-o", help="HTML report path."),
+    pictures: int = typer.Option(12, help="Clips drawn with waveform/spectrograms and a player."),
+    k: float = typer.Option(1.5, help="Outlier fences: beyond Q1 - K*IQR or Q3 + K*IQR."),
+    similarity: float = typer.Option(
+        0.97, help="Fingerprint cosine similarity at which two clips are near duplicates."
+    ),
+    title: str = typer.Option("Audio collection", help="Report title."),
+    allow_failures: int = ALLOW_FAILURES,
+    show_progress: bool = PROGRESS,
+) -> None:
+    """Write an exploration report: formats, loudness, silence, clipping, classes, duplicates."""
+    from labelwise.audio.explore import explore_audio
+    from labelwise.audio.io import load_audio_folder
+    from labelwise.faults import BatchSummary, FaultLog
+
+    col = load_audio_folder(source)
+    faults = FaultLog()
+    _, df = explore_audio(
+        col, out=out, title=title, pictures=pictures, outlier_k=k,
+        near_duplicate_similarity=similarity, progress=show_progress, faults=faults,
+    )  # fmt: skip
+    n_failed = len(faults.failed_items())
+    summary = BatchSummary(
+        total=len(df) + n_failed + col.n_skipped,
+        done=len(df),
+        failed=n_failed,
+        skipped=col.n_skipped,
+        what="files",
+        faults=faults,
+    )
+    console.print(f"{len(df)} clips; report: {out}")
+    _finish(summary, allow_failures)
