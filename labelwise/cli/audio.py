@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -213,3 +214,213 @@ def explore_cmd(
     )
     console.print(f"{len(df)} clips; report: {out}")
     _finish(summary, allow_failures)
+
+
+@audio_app.command("segment")
+def segment_cmd(
+    source: Path = typer.Argument(..., help="Audio folder, manifest or file."),
+    out: Path = typer.Option(
+        Path("prelabels.jsonl"), "--out", "-o", help="App tasks with segment pre-labels (JSONL)."
+    ),
+    vad: str = typer.Option(
+        "auto", help="Voice activity: auto (silero, else energy), silero, energy."
+    ),
+    transcripts: Path | None = typer.Option(
+        None, help="Use the Whisper segments (with text) of this transcripts JSONL instead of VAD."
+    ),
+    regions_out: Path | None = typer.Option(None, help="Also write every region as a table."),
+    allow_failures: int = ALLOW_FAILURES,
+    show_progress: bool = PROGRESS,
+) -> None:
+    """Pre-segment audio for humans: VAD regions or Whisper segments -> app pre-labels."""
+    from labelwise.audio.io import load_audio_folder
+    from labelwise.audio.segments import regions_from_transcript, write_prelabels
+    from labelwise.audio.transcribe import read_transcripts
+    from labelwise.audio.vad import Region, detect_speech
+    from labelwise.faults import BatchSummary, FaultLog
+    from labelwise.progress import progress
+
+    col = load_audio_folder(source)
+    faults = FaultLog(col.faults)
+    by_id = {t.id: t for t in read_transcripts(transcripts)} if transcripts else {}
+    results = []
+    methods: set[str] = set()
+    rows = []
+    for clip in progress(
+        col.clips, total=len(col), desc="segment", unit="file", enabled=show_progress
+    ):
+        regions: list[Region]
+        if transcripts is not None:
+            tr = by_id.get(clip.id)
+            if tr is None or not tr.ok:
+                faults.error(
+                    clip.id, "no_transcript",
+                    f"no successful transcript for {clip.id!r} in {transcripts}; run "
+                    "`labelwise audio transcribe` on it first", source="segment",
+                )  # fmt: skip
+                continue
+            regions, method = regions_from_transcript(tr), tr.model
+        else:
+            try:
+                regions, method = detect_speech(clip, method=vad)
+            except Exception as exc:
+                faults.record(exc, item=clip.id, source="segment")
+                continue
+        methods.add(method)
+        results.append((clip, regions))
+        rows += [{"item_id": clip.id, **r.to_dict()} for r in regions]
+    write_prelabels(results, out, source="+".join(sorted(methods)) or "labelwise-audio")
+    if regions_out is not None:
+        import pandas as pd
+
+        from labelwise.io import write_table
+
+        write_table(
+            pd.DataFrame(rows, columns=["item_id", "start", "end", "label", "text", "score"]),
+            regions_out,
+        )
+    n_failed = len(faults.failed_items())
+    console.print(
+        f"{len(results)} files, {len(rows)} segments ({', '.join(sorted(methods)) or '-'}) -> {out}; "
+        "import it into an 'Audio segments + transcription' project"
+    )
+    _finish(
+        BatchSummary(
+            total=len(results) + n_failed + col.n_skipped,
+            done=len(results),
+            failed=n_failed,
+            skipped=col.n_skipped,
+            what="files",
+            faults=faults,
+        ),
+        allow_failures,
+    )
+
+
+@audio_app.command("export")
+def export_cmd(
+    source: Path = typer.Argument(
+        ..., help="Corrected tasks: a labelwise JSONL export of the app."
+    ),
+    fmt: str = typer.Option(
+        ..., "--format", "-f", help="jsonl, csv, label_studio, rttm or hf (Hugging Face datasets)."
+    ),
+    out: Path = typer.Option(..., "--out", "-o", help="Output file (a folder for hf)."),
+    media_root: Path | None = typer.Option(
+        None, help="Folder the audio paths are relative to (default: the export's folder)."
+    ),
+    predictions: bool = typer.Option(
+        False, "--predictions", help="Export the machine pre-labels instead of the annotations."
+    ),
+) -> None:
+    """Export human-corrected audio segments (with their transcriptions)."""
+    from labelwise.audio.segments import export_segments
+    from labelwise.formats import from_jsonl
+
+    items = from_jsonl(source.read_bytes(), name=str(source))
+    path, report = export_segments(
+        items, fmt, out, media_root=media_root or source.parent,
+        which="predictions" if predictions else "annotations",
+    )  # fmt: skip
+    for p in report.problems[:20]:
+        err_console.print(f"[yellow]{p}[/yellow]", highlight=False)
+    console.print(f"{len(items)} items -> {path} ({fmt})")
+    if report.problems:
+        raise typer.Exit(3)
+
+
+@audio_app.command("augment")
+def augment_cmd(
+    source: Path = typer.Argument(..., help="Audio folder or manifest."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the augmented WAV files."),
+    preset: str = typer.Option(
+        "standard", help="none, noise, shift, pitch, stretch, gain or standard (all of them)."
+    ),
+    copies: int = typer.Option(1, help="Augmented copies per clip."),
+    seed: int = typer.Option(0, help="Random seed."),
+    originals: bool = typer.Option(True, "--originals/--no-originals", help="Copy originals too."),
+    allow_failures: int = ALLOW_FAILURES,
+    show_progress: bool = PROGRESS,
+) -> None:
+    """Write augmented copies of every clip (class folders and a manifest.csv kept)."""
+    from labelwise.audio.augment import augment_folder
+
+    summary = augment_folder(
+        source, out, preset=preset, copies=copies, seed=seed, keep_originals=originals,
+        progress=show_progress,
+    )  # fmt: skip
+    console.print(f"augmented clips -> {out} (manifest.csv)")
+    _finish(summary, allow_failures)
+
+
+@audio_app.command("train")
+def train_cmd(
+    source: Path = typer.Argument(
+        ..., help="Labeled audio: class sub-folders or a manifest with label."
+    ),
+    model: str = typer.Option("rf", help="rf, svm, logistic (MFCC features) or cnn (mel CNN)."),
+    augment: str = typer.Option(
+        "compare",
+        help="Augmentation preset, or 'compare' to train with none and noise side by side.",
+    ),
+    test_size: float = typer.Option(0.25, help="Held-out share (stratified)."),
+    seed: int = typer.Option(0, help="Random seed (split, models)."),
+    epochs: int = typer.Option(30, help="CNN epochs."),
+    min_confidence: float = typer.Option(0.0, help="The saved labeler abstains below this."),
+    save: Path | None = typer.Option(None, help="Pickle the labeler trained on all clips here."),
+    report: Path | None = typer.Option(None, help="HTML report of the comparison."),
+) -> None:
+    """Train a classifier; report held-out accuracy with and without augmentation."""
+    import pickle
+
+    from sklearn.model_selection import train_test_split
+
+    from labelwise.audio.classify import (
+        AudioFeatureClassifier,
+        MelCNNClassifier,
+        compare_augmentation,
+    )
+    from labelwise.audio.io import load_audio_folder
+    from labelwise.errors import DataError
+
+    col = load_audio_folder(source)
+    for f in col.faults:
+        err_console.print(f"[yellow]{f}[/yellow]", highlight=False)
+    labeled = [i for i, c in enumerate(col.clips) if c.label is not None]
+    if len(labeled) < 4:
+        raise DataError(f"{source}: need labeled clips (class folders or a 'label' column)")
+    col = col.subset(labeled)
+
+    def make(preset: str) -> Any:
+        if model == "cnn":
+            return MelCNNClassifier(epochs=epochs, augment=preset, seed=seed,
+                                    min_confidence=min_confidence)  # fmt: skip
+        return AudioFeatureClassifier(
+            model, augment=preset, seed=seed, min_confidence=min_confidence
+        )
+
+    idx = list(range(len(col)))
+    tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=col.labels)
+    train, test = col.subset(tr), col.subset(te)
+    presets = ["none", "noise"] if augment == "compare" else [augment]
+    df = compare_augmentation(make, train, train.labels, test, test.labels, presets=presets)
+    console.print(
+        f"{len(train)} train / {len(test)} held out (stratified, seed {seed})\n"
+        + df.to_string(index=False)
+    )
+    if report is not None:
+        from labelwise.reports import Report
+
+        r = Report(f"Audio classifier: {model}", subtitle=str(source))
+        s = r.section("Held-out results")
+        s.kv({"train clips": len(train), "held-out clips": len(test), "seed": seed})
+        s.table(df.round(4), index=False)
+        r.save(report)
+        console.print(f"report -> {report}")
+    if save is not None:
+        best = df.sort_values("accuracy", ascending=False)["augment"].iloc[0]
+        lab = make(str(best)).fit(col, col.labels)
+        save.write_bytes(pickle.dumps(lab))
+        console.print(
+            f"labeler ({model}, augment={best}) trained on all {len(col)} clips -> {save}"
+        )
