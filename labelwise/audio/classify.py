@@ -687,14 +687,14 @@ def compare_augmentation(
 
 
 # ---------------------------------------------------------------------- conformance examples
-def _tone_clips(n: int = 8) -> tuple[list[AudioClip], list[str]]:
+def _tone_clips(n: int = 6) -> tuple[list[AudioClip], list[str]]:
     import tempfile
 
     sf = require("soundfile", "audio")
     d = Path(tempfile.mkdtemp(prefix="lw_audio_example_"))
     clips, ys = [], []
     rng = np.random.default_rng(0)
-    t = np.arange(8000) / 16000
+    t = np.arange(4000) / 16000
     for i in range(n):
         high = i % 2 == 0
         f = (900 if high else 150) * (1 + 0.05 * rng.standard_normal())
@@ -715,7 +715,7 @@ def _feature_example() -> tuple[Any, Any, Any]:
 
 def _cnn_example() -> tuple[Any, Any, Any]:
     clips, ys = _tone_clips()
-    return MelCNNClassifier(epochs=2, duration=0.5, batch_size=4), clips, ys
+    return MelCNNClassifier(epochs=1, duration=0.25, batch_size=8, n_mels=32), clips, ys
 
 
 register_labeler(example=_feature_example)(AudioFeatureClassifier)
@@ -723,7 +723,7 @@ register_labeler(example=_feature_example)(AudioFeatureClassifier)
 
 def _voice_example() -> tuple[Any, Any, Any]:
     clips, ys = _tone_clips()
-    return VoiceActivityClassifier(window=0.25, hop=0.125), clips, ys
+    return VoiceActivityClassifier(window=0.125, hop=0.125), clips, ys
 
 
 register_labeler(example=_voice_example)(VoiceActivityClassifier)

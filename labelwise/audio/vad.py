@@ -11,7 +11,7 @@ Examples
 >>> y = np.zeros(48000, dtype=np.float32)
 >>> y[16000:32000] = 0.3 * np.sin(np.arange(16000) / 3)
 >>> [(r.start, r.end) for r in EnergyVAD().regions_of_array(y, 16000)]
-[(0.99, 2.01)]
+[(0.94, 2.06)]
 """
 
 from __future__ import annotations

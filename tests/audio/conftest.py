@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -76,3 +78,14 @@ def speech_folder(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[
     for name, text in refs.items():
         speak(text, root / name)
     return root, refs
+
+
+@pytest.fixture(scope="session")
+def whisper(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    pytest.importorskip("faster_whisper")
+    from labelwise.audio.transcribe import WhisperTranscriber
+
+    os.environ.setdefault("LABELWISE_CACHE_DIR", str(tmp_path_factory.mktemp("lwcache")))
+    w = WhisperTranscriber("base", beam_size=1)
+    w.model  # noqa: B018 - load once for the session
+    return w

@@ -26,14 +26,6 @@ from .conftest import labelwise_exe
 pytest.importorskip("faster_whisper")
 
 
-@pytest.fixture(scope="session")
-def whisper(tmp_path_factory: pytest.TempPathFactory) -> WhisperTranscriber:
-    os.environ.setdefault("LABELWISE_CACHE_DIR", str(tmp_path_factory.mktemp("lwcache")))
-    w = WhisperTranscriber("base", beam_size=1)
-    w.model  # noqa: B018 - load once for the session
-    return w
-
-
 def test_wer_matches_jiwer() -> None:
     jiwer = pytest.importorskip("jiwer")
     pairs = [
