@@ -42,6 +42,7 @@ __all__ = [
     "Segment",
     "Transcriber",
     "Transcript",
+    "TranscriptionError",
     "WhisperTranscriber",
     "Word",
     "cache_dir",
