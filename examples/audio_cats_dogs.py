@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from labelwise.audio import load_audio_folder
 from labelwise.audio.classify import AudioFeatureClassifier, MelCNNClassifier, compare_augmentation
@@ -21,12 +22,42 @@ from labelwise.reports import Report
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared" / "datasets" / "audio" / "cats_dogs"
 
 
-def split(col, test_size: float, seed: int):  # type: ignore[no-untyped-def]
+def split(col: Any, test_size: float, seed: int) -> tuple[Any, Any]:
     from sklearn.model_selection import train_test_split
 
     idx = list(range(len(col)))
     tr, te = train_test_split(idx, test_size=test_size, random_state=seed, stratify=col.labels)
     return col.subset(tr), col.subset(te)
+
+
+def run(data: Path, *, models: str = "rf,svm,logistic,cnn", seed: int = 0,
+        test_size: float = 0.25, epochs: int = 40) -> tuple[Any, int, int]:  # fmt: skip
+    """Train every model with and without noise augmentation; held-out results table."""
+    import pandas as pd
+
+    col = load_audio_folder(data)
+    train, test = split(col, test_size, seed)
+    print(f"{len(col)} clips ({len(train)} train / {len(test)} held out, stratified, seed {seed})")
+    tables = []
+    for m in models.split(","):
+        t0 = time.perf_counter()
+        if m == "cnn":
+
+            def make(p: str) -> MelCNNClassifier:
+                return MelCNNClassifier(
+                    duration=3.0, epochs=epochs, augment=p, seed=seed, threads=2
+                )
+
+        else:
+
+            def make(p: str, m: str = m) -> AudioFeatureClassifier:  # type: ignore[misc]
+                return AudioFeatureClassifier(m, augment=p, n_augment=2, seed=seed)
+
+        df = compare_augmentation(make, train, train.labels, test, test.labels)
+        df["model"] = m
+        tables.append(df)
+        print(df.to_string(index=False), f"({time.perf_counter() - t0:.0f} s)", flush=True)
+    return pd.concat(tables, ignore_index=True), len(train), len(test)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,35 +75,11 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    col = load_audio_folder(args.data)
-    train, test = split(col, args.test_size, args.seed)
-    print(
-        f"{len(col)} clips ({len(train)} train / {len(test)} held out, stratified, seed {args.seed})"
-    )
-    tables = []
-    for m in args.models.split(","):
-        t0 = time.perf_counter()
-        if m == "cnn":
-
-            def make(p: str) -> MelCNNClassifier:
-                return MelCNNClassifier(
-                    duration=3.0, epochs=args.epochs, augment=p, seed=args.seed, threads=2
-                )
-        else:
-
-            def make(p: str, m: str = m) -> AudioFeatureClassifier:
-                return AudioFeatureClassifier(m, augment=p, n_augment=2, seed=args.seed)
-
-        df = compare_augmentation(make, train, train.labels, test, test.labels)
-        df["model"] = m
-        tables.append(df)
-        print(df.to_string(index=False), f"({time.perf_counter() - t0:.0f} s)", flush=True)
-    import pandas as pd
-
-    res = pd.concat(tables, ignore_index=True)
+    res, n_train, n_test = run(args.data, models=args.models, seed=args.seed,
+                               test_size=args.test_size, epochs=args.epochs)  # fmt: skip
     rep = Report("Cats vs dogs: audio classifiers", subtitle=str(args.data))
     s = rep.section("Held-out accuracy, with and without augmentation")
-    s.kv({"clips": len(col), "train": len(train), "held out": len(test), "seed": args.seed,
+    s.kv({"clips": n_train + n_test, "train": n_train, "held out": n_test, "seed": args.seed,
           "split": f"stratified, {args.test_size:.0%} held out"})  # fmt: skip
     s.table(res.round(4), index=False)
     rep.save(args.out)

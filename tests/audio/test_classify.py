@@ -134,3 +134,19 @@ def test_cats_dogs_tiny_subset(shared_datasets: Path) -> None:
     assert np.mean([p == g for p, g in zip(pred, test.labels, strict=True)]) >= 0.75
     cnn = MelCNNClassifier(epochs=3, duration=1.0, max_seconds=3.0).fit(train, train.labels)
     assert cnn.label(test).proba.shape == (8, 2) and len(cnn.history_) == 3
+
+
+def test_train_cli_reports_both_runs_and_saves_a_labeler(tones: Path, tmp_path: Path) -> None:
+    import pickle
+
+    save = tmp_path / "clf.pkl"
+    r = subprocess.run(
+        [labelwise_exe(), "audio", "train", str(tones), "--model", "logistic", "--test-size",
+         "0.5", "--save", str(save), "--report", str(tmp_path / "r.html")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "none" in r.stdout and "noise" in r.stdout and "8 train / 8 held out" in r.stdout
+    clf = pickle.loads(save.read_bytes())
+    v = clf.label(load_audio_folder(tones))
+    assert (v.votes >= 0).all() and v.label_space.names == ["high", "low"]
