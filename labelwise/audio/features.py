@@ -320,5 +320,20 @@ def extract_features(
             rows.append(base)
         else:
             rows.append({**base, **res})
+            if faults is not None:
+                if res["silence_ratio"] >= 0.999:
+                    faults.warn(
+                        clip.id, "silent",
+                        f"{clip.path} is silent (every frame below {silence_db:g} dBFS); "
+                        "check the recording or drop it",
+                        source="features",
+                    )  # fmt: skip
+                if res["clipping_ratio"] > 0.001:
+                    faults.warn(
+                        clip.id, "clipped",
+                        f"{clip.path} is clipped ({100 * res['clipping_ratio']:.2f}% of samples "
+                        "at full scale); features of distorted audio are unreliable",
+                        source="features",
+                    )  # fmt: skip
     df = pd.DataFrame(rows, columns=[*ID_COLUMNS, *FEATURE_COLUMNS])
     return df

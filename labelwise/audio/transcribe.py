@@ -700,6 +700,13 @@ def transcribe_batch(
                         vad_filter=vad_filter,
                     )
                     n_done += 1
+                    if not tr.text:
+                        faults.warn(
+                            clip.id, "no_speech",
+                            f"no speech was transcribed in {clip.path} ({tr.duration:.1f} s); "
+                            "is it silent, music, or in a language the model does not know?",
+                            source="transcribe",
+                        )  # fmt: skip
                 except (AudioError, TranscriptionError, DataError, RuntimeError) as exc:
                     faults.record(exc, item=clip.id, source="transcribe")
                     tr = Transcript(

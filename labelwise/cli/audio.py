@@ -26,7 +26,14 @@ def _finish(summary: object, allow_failures: int) -> None:
     from labelwise.faults import BatchSummary
 
     assert isinstance(summary, BatchSummary)
-    err_console.print(summary.render(), highlight=False, markup=False)
+    err_console.print(summary.render(first=5), highlight=False, markup=False)
+    warns = summary.faults.warnings
+    if warns:
+        err_console.print(f"{len(warns)} warning(s):", highlight=False, markup=False)
+        for f in warns[:10]:
+            err_console.print(f"  {f}", style="yellow", highlight=False, markup=False)
+        if len(warns) > 10:
+            err_console.print(f"  ... and {len(warns) - 10} more", highlight=False, markup=False)
     code = summary.exit_code(allow_failures)
     if code:
         raise typer.Exit(code)

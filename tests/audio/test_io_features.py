@@ -93,6 +93,8 @@ def test_features_table_and_rules(mixed_folder: Path) -> None:
     assert rows.loc["high/h0.wav", "spectral_flatness_mean"] < 0.05
     assert df["error"].isna().all()
     assert {f.item for f in faults.errors} == {"bad/corrupt.wav", "bad/empty.wav", "bad/zero.wav"}
+    warned = {(f.item, f.error) for f in faults.warnings}
+    assert {("bad/silent.wav", "silent"), ("bad/clipped.wav", "clipped")} <= warned
     L = LFApplier([high_pitched(400, 1), mostly_silent(0.9, 0)]).apply(df)
     votes = pd.DataFrame(L.values, index=df["item_id"], columns=L.names)
     assert votes.loc["high/h2.mp3", "pitch>400Hz"] == 1
@@ -114,7 +116,7 @@ def test_cli_features_exit_codes(mixed_folder: Path, tmp_path: Path) -> None:
         [*env_cmd, "--pitch", "none", "--no-progress", "-j", "1"], capture_output=True, text=True
     )
     assert r.returncode == 3, r.stderr
-    assert "3 failed" in r.stderr and "bad/empty.wav" in r.stderr
+    assert "3 failed" in r.stderr and "bad/empty.wav" in r.stderr and "bad/silent.wav" in r.stderr
     df = pd.read_parquet(out)
     assert len(df) == 8 and "mfcc_1_mean" in df.columns
     r = subprocess.run(
