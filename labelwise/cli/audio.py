@@ -365,7 +365,11 @@ def train_cmd(
     source: Path = typer.Argument(
         ..., help="Labeled audio: class sub-folders or a manifest with label."
     ),
-    model: str = typer.Option("rf", help="rf, svm, logistic (MFCC features) or cnn (mel CNN)."),
+    model: str = typer.Option(
+        "rf",
+        help="rf, svm, logistic (MFCC features), voice (voice/non-voice RF on 0.5 s windows, "
+        "for `labelwise audio stream`) or cnn (mel CNN).",
+    ),
     augment: str = typer.Option(
         "compare",
         help="Augmentation preset, or 'compare' to train with none and noise side by side.",
@@ -385,6 +389,7 @@ def train_cmd(
     from labelwise.audio.classify import (
         AudioFeatureClassifier,
         MelCNNClassifier,
+        VoiceActivityClassifier,
         compare_augmentation,
     )
     from labelwise.audio.io import load_audio_folder
@@ -402,6 +407,8 @@ def train_cmd(
         if model == "cnn":
             return MelCNNClassifier(epochs=epochs, augment=preset, seed=seed,
                                     min_confidence=min_confidence)  # fmt: skip
+        if model == "voice":
+            return VoiceActivityClassifier(augment=preset, seed=seed, min_confidence=min_confidence)
         return AudioFeatureClassifier(
             model, augment=preset, seed=seed, min_confidence=min_confidence
         )
@@ -430,4 +437,51 @@ def train_cmd(
         save.write_bytes(pickle.dumps(lab))
         console.print(
             f"labeler ({model}, augment={best}) trained on all {len(col)} clips -> {save}"
+        )
+
+
+@audio_app.command("stream")
+def stream_cmd(
+    model: Path = typer.Argument(
+        ..., help="A labeler saved by `labelwise audio train --model voice --save`."
+    ),
+    source: Path | None = typer.Argument(None, help="Audio file read in real time (or use --mic)."),
+    mic: bool = typer.Option(False, "--mic", help="Listen to the microphone (needs sounddevice)."),
+    seconds: float | None = typer.Option(None, help="Stop after this many seconds (microphone)."),
+    speed: float = typer.Option(1.0, help="Feed the file at this multiple of real time."),
+    block: float = typer.Option(0.1, help="Block length in seconds (what a sound card delivers)."),
+    quiet: bool = typer.Option(False, "--quiet", help="Only print the latency summary."),
+) -> None:
+    """Voice / non-voice decisions on a live stream, with the latency of each decision."""
+    import pickle
+
+    import numpy as np
+
+    from labelwise.audio.classify import microphone_blocks, realtime_blocks
+    from labelwise.errors import DataError
+
+    lab = pickle.loads(model.read_bytes())
+    if not hasattr(lab, "stream"):
+        raise DataError(f"{model} holds a {type(lab).__name__}; train one with --model voice")
+    if mic:
+        blocks = microphone_blocks(block_seconds=block, sr=lab.sr, seconds=seconds)
+    elif source is not None:
+        blocks = realtime_blocks(source, block_seconds=block, sr=lab.sr, speed=speed)
+    else:
+        raise DataError("give an audio file to stream, or --mic")
+    lat = []
+    for d in lab.stream(blocks):
+        lat.append(d.latency_ms)
+        if not quiet:
+            console.print(
+                f"{d.start:8.2f}-{d.end:8.2f} s  {d.label:<12} p={d.probability:.2f}  "
+                f"latency {d.latency_ms:.1f} ms",
+                highlight=False,
+            )
+    if lat:
+        a = np.asarray(lat)
+        console.print(
+            f"{len(a)} decisions; latency p50 {np.percentile(a, 50):.1f} ms, "
+            f"p95 {np.percentile(a, 95):.1f} ms, max {a.max():.1f} ms "
+            f"(after the window's last sample arrived)"
         )

@@ -97,6 +97,16 @@ def test_voice_rf_streams_a_file_in_real_time(
     assert np.mean([lab == "voice" for lab in inside]) >= 0.7
     assert np.mean([lab == "non-voice" for lab in outside]) >= 0.7
     assert decisions[1].start - decisions[0].start == pytest.approx(0.25)
+    # the same through the CLI, with the latency summary
+    import pickle
+
+    (tmp_path / "vad.pkl").write_bytes(pickle.dumps(vad))
+    r = subprocess.run(
+        [labelwise_exe(), "audio", "stream", str(tmp_path / "vad.pkl"), str(tmp_path / "live.wav"),
+         "--speed", "8"], capture_output=True, text=True,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert f"{len(decisions)} decisions; latency p50" in r.stdout and "voice" in r.stdout
 
 
 def test_augment_presets_and_cli(mixed_folder: Path, tmp_path: Path) -> None:
