@@ -135,3 +135,32 @@ def test_openai_compatible_server_roundtrip_and_cli(
         [*cmd, "--restart", "--no-progress"], capture_output=True, text=True, env=env
     )
     assert r.returncode == 3 and "1 failed" in r.stderr
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(
+    whisper: WhisperTranscriber, speech_folder: tuple[Path, dict[str, str]], tmp_path: Path
+) -> None:
+    import signal
+    import time
+
+    from labelwise.audio.server import LocalTranscriptionServer
+
+    root, _ = speech_folder
+    out = tmp_path / "t.jsonl"
+    with LocalTranscriptionServer(whisper) as srv:
+        cmd = [labelwise_exe(), "audio", "transcribe", str(root), "--out", str(out), "--provider",
+               "openai", "--base-url", srv.base_url, "--no-progress"]  # fmt: skip
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n")):
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        if proc.returncode == 0:
+            pytest.skip("both files finished before Ctrl-C arrived (machine too fast to interrupt)")
+        assert proc.returncode == 130, err
+        assert "interrupted" in err
+        assert out.read_text().count("\n") == 1
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        assert r.returncode == 0 and "1 done, 1 cached" in r.stderr, r.stderr
+    assert {t.id for t in read_transcripts(out)} == {"s1.wav", "s2.wav"}
