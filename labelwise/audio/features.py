@@ -101,7 +101,7 @@ def clip_features(
     clip: AudioClip,
     *,
     sr: int = 22050,
-    block_seconds: float = 60.0,
+    block_seconds: float = 30.0,
     pitch: str = "auto",
     pyin_max_seconds: float = 60.0,
     fmin: float = 60.0,
@@ -122,7 +122,8 @@ def clip_features(
     contrast = _Running(N_CONTRAST)
     mfcc = _Running(N_MFCC)
     chroma = _Running(12)
-    onset_parts: list[np.ndarray] = []
+    tg_sum: np.ndarray | None = None  # running sum of tempogram columns (not the whole tempogram)
+    tg_n = 0
     f0_parts: list[np.ndarray] = []
     n_frames = n_voiced = n_silent = 0
     n_samples = 0
@@ -155,7 +156,11 @@ def clip_features(
         mel_db = librosa.power_to_db(librosa.feature.melspectrogram(S=P, sr=sr, n_mels=64))
         mfcc.add(librosa.feature.mfcc(S=mel_db, n_mfcc=N_MFCC))
         chroma.add(librosa.feature.chroma_stft(S=P, sr=sr, tuning=0.0))
-        onset_parts.append(librosa.onset.onset_strength(S=mel_db, sr=sr))
+        oenv = librosa.onset.onset_strength(S=mel_db, sr=sr)
+        if oenv.size >= 16:
+            tg = librosa.feature.tempogram(onset_envelope=oenv, sr=sr, hop_length=hop_length)
+            tg_sum = tg.sum(axis=1) if tg_sum is None else tg_sum + tg.sum(axis=1)
+            tg_n += tg.shape[1]
         rms_db = 20 * np.log10(np.maximum(rms[0], 1e-10))
         silent = rms_db < silence_db
         n_frames += rms.shape[1]
@@ -196,10 +201,9 @@ def clip_features(
             f0_parts.append(f0[:m][voiced])
     if n_samples == 0:
         raise DataError(f"{clip.path}: no samples to compute features from (0 s of audio)")
-    onset = np.concatenate(onset_parts) if onset_parts else np.zeros(0)
     tempo = float("nan")
-    if onset.size >= 16:
-        t = librosa.feature.tempo(onset_envelope=onset, sr=sr, hop_length=hop_length)
+    if tg_sum is not None and tg_n:
+        t = librosa.feature.tempo(tg=(tg_sum / tg_n)[:, None], sr=sr, hop_length=hop_length)
         tempo = float(np.atleast_1d(t)[0])
     f0_all = np.concatenate(f0_parts) if f0_parts else np.zeros(0)
     info = clip.info
@@ -250,7 +254,7 @@ def extract_features(
     sr: int = 22050,
     n_jobs: int | None = None,
     pitch: str = "auto",
-    block_seconds: float = 60.0,
+    block_seconds: float = 30.0,
     silence_db: float = -45.0,
     progress: bool | None = None,
     faults: FaultLog | None = None,

@@ -50,7 +50,7 @@ def features_cmd(
         "auto", help="Pitch tracker: auto (pyin on short clips, yin on long), pyin, yin, none."
     ),
     jobs: int | None = typer.Option(None, "--jobs", "-j", help="Worker processes (default: CPUs)."),
-    block_seconds: float = typer.Option(60.0, help="Stream long files in blocks of this length."),
+    block_seconds: float = typer.Option(30.0, help="Stream long files in blocks of this length."),
     allow_failures: int = ALLOW_FAILURES,
     show_progress: bool = PROGRESS,
 ) -> None:
