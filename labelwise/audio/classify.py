@@ -145,7 +145,12 @@ def _sk_model(kind: str, seed: int) -> Any:
     if kind == "rf":
         est: Any = RandomForestClassifier(n_estimators=300, random_state=seed, n_jobs=1)
     elif kind == "svm":
-        est = SVC(C=10.0, gamma="scale", probability=True, random_state=seed)
+        from sklearn.calibration import CalibratedClassifierCV
+
+        # Probabilities by cross-validated calibration (SVC(probability=True) is deprecated).
+        est = CalibratedClassifierCV(
+            SVC(C=10.0, gamma="scale", random_state=seed), cv=3, ensemble=False
+        )
     elif kind == "logistic":
         est = LogisticRegression(max_iter=5000, C=1.0)
     else:
