@@ -164,3 +164,29 @@ def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(
         r = subprocess.run(cmd, capture_output=True, text=True)
         assert r.returncode == 0 and "1 done, 1 cached" in r.stderr, r.stderr
     assert {t.id for t in read_transcripts(out)} == {"s1.wav", "s2.wav"}
+
+
+def test_wer_cli_against_corrected_app_export(tmp_path: Path) -> None:
+    machine = tmp_path / "t.jsonl"
+    rows = [
+        {"id": "a.wav", "path": "a.wav", "text": "the cat sat on the mat"},
+        {"id": "b.wav", "path": "b.wav", "text": "hello word"},
+        {"id": "c.wav", "path": "c.wav", "text": "", "error": "AudioError: broken"},
+    ]
+    machine.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    corrected = tmp_path / "corrected.jsonl"  # a labelwise export of the app's corrections
+    segs = [{"start": 0.0, "end": 1.0, "label": "speech", "text": "hello"},
+            {"start": 1.0, "end": 2.0, "label": "speech", "text": "world"}]  # fmt: skip
+    corrected.write_text(
+        json.dumps({"id": "b.wav", "data": {"audio": "b.wav"},
+                    "annotations": [{"annotator": "ann", "result": {"segments": segs}}]}) + "\n"
+        + json.dumps({"id": "a.wav", "text": "the cat sat on the mat"}) + "\n"
+    )  # fmt: skip
+    out = tmp_path / "wer.html"
+    r = subprocess.run(
+        [labelwise_exe(), "audio", "wer", str(machine), str(corrected), "-o", str(out)],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert "WER 12.50% over 8 reference words, 2 items" in r.stdout
+    assert "hello word" in out.read_text()
