@@ -198,7 +198,7 @@ def cluster_frames(
         if not cand:
             k = 1
         else:
-            selection = score_k_range(X, cand, random_state=seed, show_progress=progress)
+            selection = score_k_range(X, cand, seed=seed, progress=progress)
             k = selection.best_k(select_by)  # type: ignore[arg-type]
     if k < 1 or k > len(X):
         raise DataError(f"k={k} must lie in 1..{len(X)} (the number of distinct frames)")

@@ -39,7 +39,7 @@ import numpy as np
 from labelwise.errors import DataError
 from labelwise.faults import FaultLog
 from labelwise.formats.video_tracks import canonical_keyframes, dense_track
-from labelwise.geometry import box_iou, convert_boxes
+from labelwise.geometry import box_iou_matrix, convert_boxes
 
 __all__ = [
     "IoUTracker",
@@ -203,7 +203,7 @@ class IoUTracker:
         if self._live and dets:
             P = convert_boxes(np.asarray(preds, dtype=np.float64), "xywh", "xyxy")
             D = convert_boxes(np.asarray([d[0] for d in dets], dtype=np.float64), "xywh", "xyxy")
-            iou = box_iou(P, D)
+            iou = box_iou_matrix(P, D)
             if self.class_aware:
                 same = np.array(
                     [[lv.track.label == d[2] for d in dets] for lv in self._live], dtype=bool
@@ -501,7 +501,7 @@ def evaluate_tracking(
         if g and p:
             # distance 1 - IoU, NaN (no match) below the threshold; IoU from labelwise.geometry
             # (motmetrics' own iou_matrix uses an API NumPy 2 removed)
-            iou = box_iou(
+            iou = box_iou_matrix(
                 convert_boxes(np.array([b for _, b in g]), "xywh", "xyxy"),
                 convert_boxes(np.array([b for _, b in p]), "xywh", "xyxy"),
             )
