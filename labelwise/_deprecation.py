@@ -26,6 +26,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import importlib
 import warnings
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -135,3 +136,20 @@ def moved_out_of_root(package: str, moved: dict[str, str]) -> Callable[[str], An
         return getattr(importlib.import_module(where), name)
 
     return __getattr__
+
+
+def moved_attribute(package: str, name: str, old_module: str, hint: str) -> Any:
+    """``name`` from the deprecated ``old_module``, for ``package``'s module ``__getattr__``.
+
+    Warns (:class:`DeprecationWarning`, naming ``hint``: where the name lives now); raises
+    :class:`AttributeError` when ``old_module.__all__`` does not list ``name``.
+    """
+    if name.startswith("__"):
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        old = importlib.import_module(old_module)
+    if name not in getattr(old, "__all__", ()):
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+    warnings.warn(f"{package}.{name} is deprecated; {hint}", DeprecationWarning, stacklevel=3)
+    return getattr(old, name)

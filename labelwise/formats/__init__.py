@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import typing as _typing
 
-from labelwise._deprecated import moved_attribute as _moved_attribute
+from labelwise._deprecation import moved_attribute as _moved_attribute
 from labelwise.formats.coco import coco_categories, from_coco, to_coco
 from labelwise.formats.coco_video import from_coco_video, to_coco_video
 from labelwise.formats.conll import from_conll, to_conll, tokenize

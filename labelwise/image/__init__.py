@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import typing as _typing
 
-from labelwise._deprecated import moved_attribute as _moved_attribute
+from labelwise._deprecation import moved_attribute as _moved_attribute
 from labelwise.formats import (
     ANNOTATION_FORMATS,
     convert_annotations,

@@ -20,12 +20,6 @@ from labelwise.formats import Annotation, Item
 __all__ = ["ExportStore", "export_formats"]
 
 #: What each format needs from the label config: control types (any one of them).
-_NEEDS: dict[str, tuple[str, ...]] = {
-    "coco": ("boxes", "polygons"),
-    "yolo": ("boxes", "polygons"),
-    "voc": ("boxes",),
-    "conll": ("spans",),
-}
 _DESCRIPTIONS = {
     "jsonl": "labelwise JSON lines: every task with its annotations (re-importable)",
     "csv": "one row per task and annotator, one column per control (spreadsheet-safe)",
@@ -34,6 +28,10 @@ _DESCRIPTIONS = {
     "yolo": "YOLO txt labels per image + classes.txt, zipped",
     "voc": "Pascal VOC XML per image, zipped",
     "conll": "CoNLL 2003-style BIO tags per token (spans)",
+    "mot": "MOTChallenge gt.txt + seqinfo.ini per video (source frame numbers), zipped",
+    "cvat_video": "CVAT for video 1.1 XML tracks with key frames and outside, zipped",
+    "coco_video": "COCO-style boxes per source frame of each video",
+    "label_studio_video": "Label Studio video rectangles (percent, 1-based frames)",
 }
 
 
@@ -53,7 +51,8 @@ def export_formats(config: Any) -> list[dict[str, Any]]:
     have = {c.type for c in config.controls}
     out = []
     for name, (filename, media_type, needs) in FORMATS.items():
-        want = _NEEDS.get(name)
+        # the registry says which controls a format needs: "any", "boxes or polygons", ...
+        want = None if needs == "any" else tuple(needs.split(" or "))
         fits = want is None or bool(have & set(want))
         out.append(
             {
