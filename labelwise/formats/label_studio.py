@@ -9,7 +9,7 @@ frames. The item id is kept in ``meta.labelwise_id`` and the annotator name in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from labelwise.formats._common import item_size, load_json, validated
@@ -133,41 +133,7 @@ def to_label_studio(items: Iterable[Item], config: LabelConfig) -> list[dict[str
     >>> t[0]["annotations"][0]["result"][0]["value"]
     {'choices': ['pos']}
     """
-    tasks = []
-    users: dict[str, int] = {}
-    for n, it in enumerate(items, start=1):
-        anns = []
-        for j, a in enumerate(it.annotations, start=1):
-            uid = users.setdefault(a.annotator or "", len(users) + 1)
-            anns.append(
-                {
-                    "id": j,
-                    "completed_by": uid,
-                    "labelwise_annotator": a.annotator,
-                    "was_cancelled": False,
-                    "ground_truth": bool(a.meta.get("ground_truth", False)),
-                    "result": _regions(it, a.result, config),
-                }
-            )
-        preds = []
-        for p in it.predictions:
-            pred: dict[str, Any] = {
-                "model_version": p.annotator or "",
-                "result": _regions(it, p.result, config),
-            }
-            if "score" in p.meta:
-                pred["score"] = p.meta["score"]
-            preds.append(pred)
-        tasks.append(
-            {
-                "id": n,
-                "data": it.data,
-                "meta": {"labelwise_id": it.id},
-                "annotations": anns,
-                "predictions": preds,
-            }
-        )
-    return tasks
+    return ls_tasks(items, lambda it, result: _regions(it, result, config))
 
 
 def _annotator_name(a: Mapping[str, Any]) -> str | None:
@@ -368,3 +334,45 @@ def from_label_studio(
             preds.append(Annotation(result, str(p.get("model_version") or "") or None, pmeta))
         items.append(Item(item_id, data, anns, preds))
     return items
+
+
+def ls_tasks(
+    items: Iterable[Item], regions: Callable[[Item, dict[str, Any]], list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Label Studio tasks (annotations and predictions) with ``regions(item, result)``
+    turning one labelwise result into Label Studio result regions."""
+    tasks = []
+    users: dict[str, int] = {}
+    for n, it in enumerate(items, start=1):
+        anns = []
+        for j, a in enumerate(it.annotations, start=1):
+            uid = users.setdefault(a.annotator or "", len(users) + 1)
+            anns.append(
+                {
+                    "id": j,
+                    "completed_by": uid,
+                    "labelwise_annotator": a.annotator,
+                    "was_cancelled": False,
+                    "ground_truth": bool(a.meta.get("ground_truth", False)),
+                    "result": regions(it, a.result),
+                }
+            )
+        preds = []
+        for p in it.predictions:
+            pred: dict[str, Any] = {
+                "model_version": p.annotator or "",
+                "result": regions(it, p.result),
+            }
+            if "score" in p.meta:
+                pred["score"] = p.meta["score"]
+            preds.append(pred)
+        tasks.append(
+            {
+                "id": n,
+                "data": it.data,
+                "meta": {"labelwise_id": it.id},
+                "annotations": anns,
+                "predictions": preds,
+            }
+        )
+    return tasks

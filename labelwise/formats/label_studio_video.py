@@ -19,6 +19,7 @@ from typing import Any
 
 from labelwise.formats._common import item_size, load_json
 from labelwise.formats.items import Annotation, FormatError, Item
+from labelwise.formats.label_studio import ls_tasks
 from labelwise.formats.schema import Control, LabelConfig
 from labelwise.formats.video_tracks import video_control
 from labelwise.geometry import convert_boxes, interpolate_track
@@ -140,35 +141,9 @@ def to_label_studio_video(items: Iterable[Item], config: LabelConfig) -> list[di
     """Video items -> Label Studio tasks (annotations and predictions)."""
     control = video_control(config, "Label Studio video export")
     obj = config.object_field
-    tasks = []
-    for n, it in enumerate(items, start=1):
-        anns = [
-            {
-                "id": j,
-                "labelwise_annotator": a.annotator,
-                "was_cancelled": False,
-                "result": _regions(it, control, a.result.get(control.name) or [], obj),
-            }
-            for j, a in enumerate(it.annotations, start=1)
-        ]
-        preds = [
-            {
-                "model_version": p.annotator or "",
-                "result": _regions(it, control, p.result.get(control.name) or [], obj),
-                **({"score": p.meta["score"]} if "score" in p.meta else {}),
-            }
-            for p in it.predictions
-        ]
-        tasks.append(
-            {
-                "id": n,
-                "data": it.data,
-                "meta": {"labelwise_id": it.id},
-                "annotations": anns,
-                "predictions": preds,
-            }
-        )
-    return tasks
+    return ls_tasks(
+        items, lambda it, result: _regions(it, control, result.get(control.name) or [], obj)
+    )
 
 
 def _tracks(
