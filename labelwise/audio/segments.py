@@ -160,9 +160,12 @@ def export_segments(
     if fmt not in EXPORT_FORMATS:
         raise DataError(f"unknown segment export format {fmt!r}; choose one of {EXPORT_FORMATS}")
     if fmt == "hf":
+        from labelwise.audio.io import load_audio
         from labelwise.formats.hf_audio import to_hf_audio_dataset
 
-        to_hf_audio_dataset(items, cfg, outp, media_root=media_root, which=which, report=report)
+        to_hf_audio_dataset(
+            items, cfg, outp, media_root=media_root, which=which, report=report, load=load_audio
+        )
         return outp, report
     outp.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "rttm":

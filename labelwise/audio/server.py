@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import email.parser
 import email.policy
-import json
 import tempfile
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -30,6 +29,7 @@ import numpy as np
 
 from labelwise.audio.io import AudioError, load_audio
 from labelwise.audio.transcribe import WHISPER_SR, Segment, WhisperTranscriber
+from labelwise.llm.server import LoopbackServer
 
 __all__ = ["LocalTranscriptionServer"]
 
@@ -55,7 +55,7 @@ def whisper_backend(transcriber: WhisperTranscriber) -> Backend:
     return run
 
 
-class LocalTranscriptionServer:
+class LocalTranscriptionServer(LoopbackServer):
     """An OpenAI-compatible transcription server on 127.0.0.1 (port 0 picks a free one).
 
     Attributes
@@ -63,6 +63,8 @@ class LocalTranscriptionServer:
     requests : list of dict
         The form fields of every request (without the audio bytes), in order.
     """
+
+    models = ("whisper-1",)
 
     def __init__(
         self,
@@ -81,81 +83,31 @@ class LocalTranscriptionServer:
         self.max_bytes = max_bytes
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()  # one decode at a time, like a single-GPU server
-        self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
-
-    def start(self) -> LocalTranscriptionServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                server._handle(self)
-
-            def do_GET(self) -> None:
-                if urlparse(self.path).path.rstrip("/").endswith("/models"):
-                    server._send(self, 200, {"object": "list", "data": [{"id": "whisper-1"}]})
-                else:
-                    server._error(self, 404, f"no route GET {self.path}")
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        self._httpd.daemon_threads = True
-        threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> LocalTranscriptionServer:
-        return self.start() if self._httpd is None else self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("the server is not running; call start() first")
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+        super().__init__(port=port)
 
     # ------------------------------------------------------------------ protocol
     def _send(self, h: BaseHTTPRequestHandler, code: int, body: Any, ctype: str = "") -> None:
-        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        h.send_response(code)
-        h.send_header("Content-Type", ctype or "application/json")
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        h.wfile.write(data)
-
-    def _error(self, h: BaseHTTPRequestHandler, code: int, message: str) -> None:
-        err = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
-        self._send(h, code, {"error": err})
+        if isinstance(body, str):
+            self._send_bytes(h, code, body.encode(), ctype or "text/plain; charset=utf-8")
+        else:
+            self._send_json(h, code, body)
 
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         path = urlparse(h.path).path.rstrip("/")
         if not path.endswith(("/audio/transcriptions", "/audio/translations")):
-            return self._error(h, 404, f"no route POST {h.path}")
+            return self._send_error(h, 404, f"no route POST {h.path}")
         if self.api_key is not None:
             auth = h.headers.get("Authorization", "")
             if auth != f"Bearer {self.api_key}" and h.headers.get("api-key") != self.api_key:
-                return self._error(h, 401, "Incorrect API key provided")
+                return self._send_error(h, 401, "Incorrect API key provided")
         length = int(h.headers.get("Content-Length") or 0)
         if length > self.max_bytes:
             h.rfile.read(length)
-            return self._error(h, 413, f"file too large: {length} bytes > {self.max_bytes}")
+            return self._send_error(h, 413, f"file too large: {length} bytes > {self.max_bytes}")
         body = h.rfile.read(length)
         ctype = h.headers.get("Content-Type", "")
         if not ctype.startswith("multipart/form-data"):
-            return self._error(h, 400, "expected multipart/form-data with a 'file' field")
+            return self._send_error(h, 400, "expected multipart/form-data with a 'file' field")
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
             b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + body
         )
@@ -174,12 +126,12 @@ class LocalTranscriptionServer:
             elif isinstance(name, str):
                 fields[name] = payload.decode()
         if file_name is None or not file_bytes:
-            return self._error(h, 400, "the 'file' field is missing or empty")
+            return self._send_error(h, 400, "the 'file' field is missing or empty")
         if not fields.get("model"):
-            return self._error(h, 400, "the 'model' field is required")
+            return self._send_error(h, 400, "the 'model' field is required")
         fmt = fields.get("response_format", "json")
         if fmt not in ("json", "text", "verbose_json"):
-            return self._error(h, 400, f"response_format {fmt!r} is not supported here")
+            return self._send_error(h, 400, f"response_format {fmt!r} is not supported here")
         task = "translate" if path.endswith("/translations") else "transcribe"
         self.requests.append({**fields, "timestamp_granularities": grans, "task": task})
         suffix = Path(file_name).suffix or ".wav"
@@ -189,7 +141,7 @@ class LocalTranscriptionServer:
             try:
                 y, sr = load_audio(tmp.name, sr=WHISPER_SR)
             except AudioError as exc:
-                return self._error(h, 400, f"could not decode the audio file: {exc}")
+                return self._send_error(h, 400, f"could not decode the audio file: {exc}")
         opts = {
             "language": fields.get("language") or None,
             "task": task,

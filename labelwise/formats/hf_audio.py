@@ -37,15 +37,16 @@ def to_hf_audio_dataset(
 
     ``media_root`` resolves relative media paths (the app's media folder, or the folder of
     the export). ``load(path, sr=, offset=, duration=) -> (samples, sr)`` decodes audio
-    (default: :func:`labelwise.audio.io.load_audio`). Items whose media cannot be read are
+    (e.g. :func:`labelwise.audio.io.load_audio`; required). Items whose media cannot be read are
     reported in ``report`` and left out.
     """
     datasets = require("datasets", "audio")
     sf = require("soundfile", "audio")
     if load is None:
-        from labelwise.audio.io import load_audio
-
-        load = load_audio
+        raise FormatError(
+            "to_hf_audio_dataset needs load=, a decoder (path, sr=, offset=, duration=) -> "
+            "(samples, sr), e.g. labelwise.audio.load_audio (formats imports no modality)"
+        )
     loader: Callable[..., Any] = load
     names = [c.name for c in config.controls if c.type == "segments"]
     name = control or (names[0] if names else None)

@@ -39,6 +39,7 @@ __all__ = [
     "Delay",
     "Drop",
     "LocalChatServer",
+    "LoopbackServer",
     "Malformed",
     "Reply",
     "Status",
@@ -214,7 +215,110 @@ def _tokens(text: str) -> list[str]:
     return _TOKEN_RE.findall(text) or [text]
 
 
-class LocalChatServer:
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 speaking an OpenAI-style API: the base of the
+    local servers the tests (and users without an account) run labelers against.
+
+    Subclasses implement ``_handle(h)`` for POST requests; ``GET .../models`` lists
+    :attr:`models`. ``port=0`` picks a free port.
+    """
+
+    models: tuple[str, ...] = ("local",)
+
+    def __init__(self, *, port: int = 0) -> None:
+        self._port = port
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Any:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out at once
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_POST(self) -> None:
+                server._handle(self)
+
+            def do_GET(self) -> None:
+                if urlparse(self.path).path.rstrip("/").endswith("/models"):
+                    data = [{"id": m, "object": "model"} for m in server.models]
+                    server._send_json(self, 200, {"object": "list", "data": data})
+                else:
+                    server._send_error(self, 404, f"no route GET {self.path}")
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> Any:
+        return self.start() if self._httpd is None else self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._httpd is None:
+            raise RuntimeError("the server is not running; call start() first")
+        return int(self._httpd.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        """Root for OpenAI-compatible clients (``http://127.0.0.1:PORT/v1``)."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _send_bytes(
+        self,
+        h: BaseHTTPRequestHandler,
+        code: int,
+        data: bytes,
+        content_type: str,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        try:
+            h.send_response(code)
+            h.send_header("Content-Type", content_type)
+            h.send_header("Content-Length", str(len(data)))
+            for k, v in (headers or {}).items():
+                h.send_header(k, v)
+            h.end_headers()
+            h.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (e.g. timed out) before the answer
+
+    def _send_json(
+        self,
+        h: BaseHTTPRequestHandler,
+        code: int,
+        payload: Any,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self._send_bytes(h, code, json.dumps(payload).encode(), "application/json", headers)
+
+    def _send_error(self, h: BaseHTTPRequestHandler, code: int, message: str, **_: Any) -> None:
+        """OpenAI's error body."""
+        err = {"message": message, "type": "invalid_request_error", "param": None, "code": None}
+        self._send_json(h, code, {"error": err})
+
+
+class LocalChatServer(LoopbackServer):
     """A scriptable OpenAI-compatible chat server on 127.0.0.1.
 
     Parameters
@@ -264,63 +368,9 @@ class LocalChatServer:
         self._in_flight = 0
         self._script: deque[Behaviour] = deque()
         self._lock = threading.Lock()
-        self._port = port
-        self._httpd: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        super().__init__(port=port)
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> LocalChatServer:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out at once
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                server._handle(self)
-
-            def do_GET(self) -> None:
-                if urlparse(self.path).path.rstrip("/").endswith("/models"):
-                    server._send_json(
-                        self, 200, {"object": "list", "data": [{"id": "local", "object": "model"}]}
-                    )
-                else:
-                    server._send_error(self, 404, f"no route GET {self.path}")
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self._port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._httpd = None
-
-    def __enter__(self) -> LocalChatServer:
-        return self.start() if self._httpd is None else self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._httpd is None:
-            raise RuntimeError("the server is not running; call start() first")
-        return int(self._httpd.server_address[1])
-
-    @property
-    def base_url(self) -> str:
-        """Root for OpenAI-compatible clients (``http://127.0.0.1:PORT/v1``)."""
-        return f"http://127.0.0.1:{self.port}/v1"
-
     @property
     def endpoint(self) -> str:
         """Root for Azure OpenAI clients (``http://127.0.0.1:PORT``)."""
@@ -338,26 +388,7 @@ class LocalChatServer:
             return len(self._script)
 
     # ------------------------------------------------------------------ protocol
-    def _send_json(
-        self,
-        h: BaseHTTPRequestHandler,
-        code: int,
-        payload: Any,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        data = json.dumps(payload).encode()
-        try:
-            h.send_response(code)
-            h.send_header("Content-Type", "application/json")
-            h.send_header("Content-Length", str(len(data)))
-            for k, v in (headers or {}).items():
-                h.send_header(k, v)
-            h.end_headers()
-            h.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (e.g. timed out) before the answer
-
-    def _send_error(
+    def _send_error(  # type: ignore[override]
         self, h: BaseHTTPRequestHandler, code: int, message: str, retry_after: float | None = None
     ) -> None:
         headers: dict[str, str] = {}
