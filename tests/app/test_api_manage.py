@@ -114,6 +114,10 @@ def test_export_formats_fit_the_project(live) -> None:
         "yolo": False,
         "voc": False,
         "conll": False,
+        "mot": False,
+        "cvat_video": False,
+        "coco_video": False,
+        "label_studio_video": False,
     }
     box_fits = admin.get(f"/api/projects/{boxes.id}/export/formats").json()["formats"]
     assert {f["name"] for f in box_fits if f["fits"]} >= {"coco", "yolo", "voc"}

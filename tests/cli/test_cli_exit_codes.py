@@ -68,6 +68,11 @@ _MISSING_FILE_ARGS: dict[str, list[str] | None] = {
     "project users set": None,
     "project users token": None,
     "project users member": None,
+    # these create the project folder when missing, like the other user commands
+    "project users tokens": None,
+    "project users revoke-token": None,
+    "video track": ["{missing}", "--config", "{missing}", "--out", "{out}.jsonl"],
+    "video export": ["{missing}", "--config", "{missing}", "--format", "mot", "--out", "{out}"],
 }
 
 
