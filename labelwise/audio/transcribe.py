@@ -25,7 +25,7 @@ import io
 import json
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -275,6 +275,50 @@ def speech_blocks(
 
 
 # ---------------------------------------------------------------------- faster-whisper
+def _transcribe_in_blocks(
+    transcriber: Any,
+    clip: AudioClip,
+    block: Callable[..., tuple[list[Segment], str | None, float | None]],
+    *,
+    language: str | None,
+    task: str,
+) -> Transcript:
+    """The block loop both transcribers share: cut ``clip`` at quiet points into blocks of
+    ``transcriber.block_seconds``, call ``block(y, start=, language=, prompt=)`` on each
+    (returning its segments and the detected language and probability), and join the
+    result into one :class:`Transcript` (the previous block's last text is the prompt)."""
+    if task not in ("transcribe", "translate"):
+        raise DataError(f"task must be 'transcribe' or 'translate', got {task!r}")
+    t0 = time.perf_counter()
+    segments: list[Segment] = []
+    lang, lang_p = language, None
+    total = 0.0
+    for start, y in speech_blocks(clip, block_seconds=transcriber.block_seconds):
+        total += len(y) / WHISPER_SR
+        if len(y) < int(0.1 * WHISPER_SR):
+            continue
+        segs, detected, p = block(
+            y, start=start, language=lang, prompt=segments[-1].text if segments else None
+        )
+        if lang is None:
+            lang, lang_p = detected, p
+        segments.extend(segs)
+    return Transcript(
+        clip.id,
+        clip.path,
+        " ".join(s.text for s in segments if s.text).strip(),
+        segments,
+        lang,
+        lang_p,
+        round(total, 3),
+        clip.start,
+        clip.end,
+        transcriber.name,
+        task,
+        round(time.perf_counter() - t0, 3),
+    )
+
+
 class WhisperTranscriber:
     """Whisper through faster-whisper (CTranslate2), on the CPU by default.
 
@@ -385,43 +429,21 @@ class WhisperTranscriber:
         word_timestamps: bool = False,
         vad_filter: bool = False,
     ) -> Transcript:
-        if task not in ("transcribe", "translate"):
-            raise DataError(f"task must be 'transcribe' or 'translate', got {task!r}")
-        t0 = time.perf_counter()
-        segments: list[Segment] = []
-        lang, lang_p = language, None
-        total = 0.0
-        for start, y in speech_blocks(clip, block_seconds=self.block_seconds):
-            total += len(y) / WHISPER_SR
-            if len(y) < int(0.1 * WHISPER_SR):
-                continue
+        def block(
+            y: np.ndarray, *, start: float, language: str | None, prompt: str | None
+        ) -> tuple[list[Segment], str | None, float | None]:
             segs, info = self.transcribe_array(
                 y,
-                language=lang,
+                language=language,
                 task=task,
                 word_timestamps=word_timestamps,
                 vad_filter=vad_filter,
                 offset=start,
-                initial_prompt=segments[-1].text if segments else None,
+                initial_prompt=prompt,
             )
-            if lang is None or lang_p is None:
-                lang = lang or info.language
-                lang_p = float(info.language_probability) if language is None else None
-            segments.extend(segs)
-        return Transcript(
-            clip.id,
-            clip.path,
-            " ".join(s.text for s in segments if s.text).strip(),
-            segments,
-            lang,
-            lang_p,
-            round(total, 3),
-            clip.start,
-            clip.end,
-            self.name,
-            task,
-            round(time.perf_counter() - t0, 3),
-        )
+            return segs, info.language, float(info.language_probability)
+
+        return _transcribe_in_blocks(self, clip, block, language=language, task=task)
 
 
 # ---------------------------------------------------------------------- OpenAI-compatible
@@ -502,74 +524,72 @@ class OpenAITranscriber:
         word_timestamps: bool = False,
         vad_filter: bool = False,
     ) -> Transcript:
-        if task not in ("transcribe", "translate"):
-            raise DataError(f"task must be 'transcribe' or 'translate', got {task!r}")
-        t0 = time.perf_counter()
+        def block(
+            y: np.ndarray, *, start: float, language: str | None, prompt: str | None
+        ) -> tuple[list[Segment], str | None, float | None]:
+            return self._transcribe_block(
+                clip, y, start, language, prompt, task=task, word_timestamps=word_timestamps
+            )
+
+        return _transcribe_in_blocks(self, clip, block, language=language, task=task)
+
+    def _transcribe_block(
+        self,
+        clip: AudioClip,
+        y: np.ndarray,
+        start: float,
+        lang: str | None,
+        prompt: str | None,
+        *,
+        task: str,
+        word_timestamps: bool,
+    ) -> tuple[list[Segment], str | None, float | None]:
         segments: list[Segment] = []
-        lang = language
-        total = 0.0
-        for start, y in speech_blocks(clip, block_seconds=self.block_seconds):
-            total += len(y) / WHISPER_SR
-            if len(y) < int(0.1 * WHISPER_SR):
-                continue
-            file = (f"{Path(clip.path).stem}.flac", _flac_bytes(y, WHISPER_SR), "audio/flac")
-            kwargs: dict[str, Any] = {
-                "model": self.model,
-                "file": file,
-                "response_format": "verbose_json",
-            }
-            if segments:
-                kwargs["prompt"] = segments[-1].text
-            try:
-                if task == "translate":
-                    resp = self.client.audio.translations.create(**kwargs)
-                else:
-                    if lang:
-                        kwargs["language"] = lang
-                    grans = ["segment", "word"] if word_timestamps else ["segment"]
-                    kwargs["timestamp_granularities"] = grans
-                    resp = self.client.audio.transcriptions.create(**kwargs)
-            except Exception as exc:
-                raise TranscriptionError(
-                    f"{self.name} at {self.base_url or self.azure_endpoint or 'api.openai.com'} "
-                    f"failed on {clip.id!r}: {type(exc).__name__}: {exc}"
-                ) from None
-            data = resp.model_dump() if hasattr(resp, "model_dump") else dict(resp)
-            lang = lang or _lang_code(data.get("language"))
-            words = [
-                Word(round(start + w["start"], 3), round(start + w["end"], 3), w["word"])
-                for w in data.get("words") or []
-            ]
-            raw_segs = data.get("segments") or [
-                {"start": 0.0, "end": len(y) / WHISPER_SR, "text": data.get("text", "")}
-            ]
-            for s in raw_segs:
-                a, b = start + float(s["start"]), start + float(s["end"])
-                seg_words = [w for w in words if a - 1e-3 <= w.start < b + 1e-3]
-                segments.append(
-                    Segment(
-                        round(a, 3),
-                        round(b, 3),
-                        str(s.get("text", "")).strip(),
-                        s.get("avg_logprob"),
-                        s.get("no_speech_prob"),
-                        seg_words,
-                    )
+        file = (f"{Path(clip.path).stem}.flac", _flac_bytes(y, WHISPER_SR), "audio/flac")
+        kwargs: dict[str, Any] = {
+            "model": self.model,
+            "file": file,
+            "response_format": "verbose_json",
+        }
+        if prompt:
+            kwargs["prompt"] = prompt
+        try:
+            if task == "translate":
+                resp = self.client.audio.translations.create(**kwargs)
+            else:
+                if lang:
+                    kwargs["language"] = lang
+                grans = ["segment", "word"] if word_timestamps else ["segment"]
+                kwargs["timestamp_granularities"] = grans
+                resp = self.client.audio.transcriptions.create(**kwargs)
+        except Exception as exc:
+            raise TranscriptionError(
+                f"{self.name} at {self.base_url or self.azure_endpoint or 'api.openai.com'} "
+                f"failed on {clip.id!r}: {type(exc).__name__}: {exc}"
+            ) from None
+        data = resp.model_dump() if hasattr(resp, "model_dump") else dict(resp)
+        detected = _lang_code(data.get("language"))
+        words = [
+            Word(round(start + w["start"], 3), round(start + w["end"], 3), w["word"])
+            for w in data.get("words") or []
+        ]
+        raw_segs = data.get("segments") or [
+            {"start": 0.0, "end": len(y) / WHISPER_SR, "text": data.get("text", "")}
+        ]
+        for s in raw_segs:
+            a, b = start + float(s["start"]), start + float(s["end"])
+            seg_words = [w for w in words if a - 1e-3 <= w.start < b + 1e-3]
+            segments.append(
+                Segment(
+                    round(a, 3),
+                    round(b, 3),
+                    str(s.get("text", "")).strip(),
+                    s.get("avg_logprob"),
+                    s.get("no_speech_prob"),
+                    seg_words,
                 )
-        return Transcript(
-            clip.id,
-            clip.path,
-            " ".join(s.text for s in segments if s.text).strip(),
-            segments,
-            lang,
-            None,
-            round(total, 3),
-            clip.start,
-            clip.end,
-            self.name,
-            task,
-            round(time.perf_counter() - t0, 3),
-        )
+            )
+        return segments, detected, None
 
 
 _LANG_NAMES = {"english": "en", "german": "de", "french": "fr", "spanish": "es", "italian": "it"}
