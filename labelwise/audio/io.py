@@ -605,10 +605,10 @@ def load_audio_folder(source: str | Path, *, labels_from_folders: bool = True) -
                 f"it has {list(df.columns)[:20]}"
             )
         seen: dict[str, int] = {}
-        for row in df.to_dict(orient="records"):
+        for n_row, row in enumerate(df.to_dict(orient="records"), start=1):
             raw = row[col]
             if raw is None or (isinstance(raw, float) and math.isnan(raw)):
-                faults.error(f"row {len(todo) + 1}", "no_path", "empty path", source="load")
+                faults.error(f"row {n_row}", "no_path", "empty path", source="load")
                 continue
             p = Path(str(raw))
             p = p if p.is_absolute() else src.parent / p

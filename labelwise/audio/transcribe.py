@@ -33,6 +33,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from labelwise.audio.io import AudioClip, AudioCollection, AudioError, load_audio_folder
+from labelwise.cache import cache_dir
 from labelwise.errors import DataError, LabelwiseError, require
 from labelwise.faults import BatchSummary, FaultLog
 from labelwise.progress import progress_enabled
@@ -45,7 +46,6 @@ __all__ = [
     "TranscriptionError",
     "WhisperTranscriber",
     "Word",
-    "cache_dir",
     "read_transcripts",
     "resolve_whisper_model",
     "transcribe_batch",
@@ -134,12 +134,6 @@ class Transcriber(Protocol):
 
 
 # ---------------------------------------------------------------------- model files
-def cache_dir() -> Path:
-    """``$LABELWISE_CACHE_DIR``, else ``~/.cache/labelwise`` (shared with the other caches)."""
-    root = os.environ.get("LABELWISE_CACHE_DIR")
-    return Path(root) if root else Path.home() / ".cache" / "labelwise"
-
-
 def _package_data(pkg: str) -> Path | None:
     import importlib.util
 

@@ -160,10 +160,25 @@ def wer_cmd(
     """Word error rate of machine transcripts against human-corrected ones."""
     from labelwise.audio.transcribe import read_transcripts
     from labelwise.audio.wer import read_corrected_texts, wer_report
+    from labelwise.errors import DataError
 
-    mach = {t.id: t.text for t in read_transcripts(machine) if t.ok}
+    transcripts = read_transcripts(machine)
+    mach = {t.id: t.text for t in transcripts if t.ok}
     corr = read_corrected_texts(corrected)
+    n_failed = len(transcripts) - len(mach)
+    only_machine, only_corrected = len(set(mach) - set(corr)), len(set(corr) - set(mach))
+    if n_failed or only_machine or only_corrected:
+        err_console.print(
+            f"warning: {n_failed} machine transcripts failed and are left out; "
+            f"{only_machine} ids only in {machine}, {only_corrected} only in {corrected}",
+            highlight=False,
+        )
     df = wer_report(mach, corr)
+    if not df.attrs.get("reference_words"):
+        raise DataError(
+            f"no transcript id of {str(machine)!r} has a corrected text in {str(corrected)!r}, "
+            "so there is nothing to compare; check that both files use the same ids"
+        )
     console.print(
         f"WER {100 * df.attrs['wer']:.2f}% over {df.attrs['reference_words']} reference words, "
         f"{int(df['wer'].notna().sum()) if 'wer' in df else 0} items"

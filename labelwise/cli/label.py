@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from labelwise.cli.app import app, console
+from labelwise.cli.app import app, console, err_console
 from labelwise.faults import EXIT_FAILED_ITEMS, EXIT_USAGE
 from labelwise.pipeline import LabelingRun
 
@@ -89,7 +89,7 @@ def label_command(
     print_run(run, title=f"{len(rules_mod.lfs)} rules on {len(df):,} rows of {data.name}")
     guards = run.guards
     if guards is not None and not guards.ok and model != "auto" and not force:
-        console.print(
+        err_console.print(
             f"[red]refused:[/red] {guards.message()}\nNothing was written to {out}. Re-run "
             "with --force to write these labels anyway, or use --model auto / --model mv."
         )
@@ -107,7 +107,7 @@ def label_command(
     console.print(f"labeled data -> [bold]{out}[/bold]")
     if strict and run.fault_counts:
         failed = ", ".join(f"{name} ({n:,} rows)" for name, n in run.fault_counts.items())
-        console.print(f"[red]--strict:[/red] rules raised on some rows: {failed}")
+        err_console.print(f"[red]--strict:[/red] rules raised on some rows: {failed}")
         raise typer.Exit(EXIT_FAILED_ITEMS)
 
 

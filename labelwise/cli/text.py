@@ -97,6 +97,13 @@ def _abstain_and_compare(sv: Any, gold: list[Any] | None, *, auto: bool) -> Any:
     why = ""
     if gold is not None:
         base = compare_with_majority(votes, gold, names)
+        if not base.get("n_gold"):
+            err_console.print(
+                "warning: the --gold column holds no usable labels (all empty or not among "
+                "the labels); the abstain threshold falls back to score margins",
+                highlight=False,
+                markup=False,
+            )
         if base.get("n_gold"):
             threshold = choose_abstain_threshold(
                 conf, votes, gold, names, target=float(base["majority_accuracy"])

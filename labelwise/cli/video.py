@@ -385,6 +385,8 @@ def export_cmd(
     for msg in report.problems:
         err_console.print(f"[yellow]{msg}[/yellow]", highlight=False)
     console.print(f"{len(items)} videos -> {len(written)} file(s) under {out}")
+    if report.problems:
+        raise typer.Exit(3)  # finished, but some tracks or frames could not be exported
 
 
 @video_app.command("train")

@@ -685,7 +685,7 @@ def _sentiment_section(
         idx = np.sort(np.random.default_rng(seed).choice(idx, size=sample, replace=False))
         note = f" (a random sample of {sample:,} texts)"
     try:
-        scores = vader_scores([texts[int(i)] for i in idx], show_progress=False)
+        scores = vader_scores([texts[int(i)] for i in idx], progress=False)
     except ImportError as exc:
         sec.alerts([("warning", f"sentiment skipped: {exc}")])
         return
