@@ -447,6 +447,23 @@ class Database:
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def refresh_statistics(self, *tables: str) -> None:
+        """Refresh the planner's statistics of ``tables`` after a bulk change (PostgreSQL).
+
+        PostgreSQL plans from sampled statistics that autovacuum refreshes only now and
+        then; right after a 100k-row import it would still believe the table is empty and
+        pick plans that scan every row (a 1 ms queue query took 95 ms). SQLite needs nothing.
+        """
+        if self.is_sqlite or not tables:
+            return
+        sa = require("sqlalchemy", "app")
+        known = set(metadata.tables)
+        bad = [t for t in tables if t not in known]
+        if bad:
+            raise ValueError(f"unknown tables {bad}; expected some of {sorted(known)}")
+        with self.write_engine.begin() as conn:
+            conn.execute(sa.text("ANALYZE " + ", ".join(tables)))
+
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()

@@ -231,7 +231,10 @@ class ImportStore(StoreCore):
                 "skipped": sorted(existing),
             }
 
-        return self.db.write(op)
+        out = self.db.write(op)
+        if out["tasks"] >= 1000 or out["annotations"] >= 1000:
+            self.db.refresh_statistics("tasks", "annotations", "predictions")
+        return out
 
     def add_predictions(
         self, project_id: int, rows: Iterable[Mapping[str, Any]], *, source: str = "model"

@@ -229,10 +229,13 @@ class QueueStore(StoreCore):
             held = [
                 int(r[0])
                 for r in conn.execute(
+                    # Start from the user's few reservations (MATERIALIZED: the planner must
+                    # not start from the project's tasks, whatever its statistics say).
                     self._text(
-                        "SELECT r.task_id FROM reservations r JOIN tasks t ON t.id = r.task_id "
-                        "WHERE r.user_id = :u AND t.project_id = :p AND r.expires_at > :now "
-                        "AND t.open = 1 AND NOT EXISTS (SELECT 1 FROM annotations a "
+                        "WITH mine AS MATERIALIZED (SELECT task_id FROM reservations "
+                        "WHERE user_id = :u AND expires_at > :now) "
+                        "SELECT t.id FROM mine JOIN tasks t ON t.id = mine.task_id "
+                        "WHERE t.project_id = :p AND t.open = 1 AND NOT EXISTS (SELECT 1 FROM annotations a "
                         "WHERE a.task_id = t.id AND a.user_id = :u) AND NOT EXISTS "
                         "(SELECT 1 FROM skips s WHERE s.task_id = t.id AND s.user_id = :u) "
                         "ORDER BY t.queue_key, t.id"
