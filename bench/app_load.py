@@ -178,7 +178,8 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
 
     results: dict[str, dict[str, dict[str, object]]] = {}
     checks: dict[str, dict[str, int]] = {}
-    pg = LocalPostgres.start()
+    settings = dict(kv.split("=", 1) for kv in args.pg_setting)
+    pg = LocalPostgres.start(settings=settings)
     try:
         for backend in args.backends.split(","):
             folder = work / f"cmp-{backend}"
@@ -201,6 +202,8 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             acked = [a for r in results[backend].values() for a in r["acked"]]  # type: ignore[attr-defined]
             checks[backend] = verify(target, acked, folder)
     finally:
+        if args.pg_log:
+            shutil.copy(pg.log_path, args.pg_log)
         pg.stop()
     print(
         f"\nbackends, {args.tasks} tasks, {args.users} annotators, {args.seconds:.0f} s per run "
@@ -305,6 +308,14 @@ def main() -> None:
         help="backends for the comparison run ('' to skip it)",
     )
     ap.add_argument("--pg-workers", type=int, default=4, help="PostgreSQL server processes")
+    ap.add_argument(
+        "--pg-setting",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="extra PostgreSQL server setting, e.g. log_min_duration_statement=20 (repeatable)",
+    )
+    ap.add_argument("--pg-log", help="copy the PostgreSQL server log here at the end")
     ap.add_argument(
         "--only-backends", action="store_true", help="skip the 10k/100k SQLite scaling runs"
     )

@@ -22,6 +22,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from labelwise.errors import LabelwiseError
@@ -59,10 +60,17 @@ class LocalPostgres:
         self.bindir = bindir
         self.run_as = run_as
         self.user = "labelwise"
+        self.log_path = root / "server.log"
 
     @classmethod
-    def start(cls, *, max_connections: int = 400) -> LocalPostgres:
-        """initdb + start; raises :class:`LabelwiseError` saying why when it cannot."""
+    def start(
+        cls, *, max_connections: int = 400, settings: Mapping[str, str] | None = None
+    ) -> LocalPostgres:
+        """initdb + start; raises :class:`LabelwiseError` saying why when it cannot.
+
+        ``settings`` are extra server settings (``{"log_min_duration_statement": "20"}``);
+        the server log is :attr:`log_path` until :meth:`stop`.
+        """
         bindir = find_postgres()
         if bindir is None:
             raise LabelwiseError(
@@ -102,6 +110,10 @@ class LocalPostgres:
             f"-c listen_addresses=127.0.0.1 -p {pg.port} -k {root} "
             f"-c max_connections={max_connections} -c shared_buffers=64MB"
         )
+        for key, value in (settings or {}).items():
+            if not key.replace("_", "").replace(".", "").isalnum() or "'" in str(value):
+                raise ValueError(f"bad PostgreSQL setting {key}={value!r}")
+            opts += f" -c {key}='{value}'"
         pg._run(
             [
                 str(bindir / "pg_ctl"),
@@ -110,7 +122,7 @@ class LocalPostgres:
                 "-o",
                 opts,
                 "-l",
-                str(root / "server.log"),
+                str(pg.log_path),
                 "-w",
                 "-t",
                 "60",

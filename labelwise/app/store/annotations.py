@@ -48,28 +48,28 @@ class AnnotationsStore(StoreCore):
         ):
             raise BadRequest("lead_time must be a non-negative number of seconds")
         read_at = time.time()
-        with self.db.read() as conn:
-            prev = conn.execute(
-                self._text("SELECT * FROM annotations WHERE submission_id = :s"), {"s": sid}
-            ).first()
-            if prev is not None:
-                return self._replay(prev, user, task_id), False
-            row = self._task_row(conn, p.id, task_id)
-            data = json.loads(row.data)
-            self._check_not_mine(conn, user, task_id)
-        self._check_open(row, task_id)
-        if not self.db.is_sqlite:
-            self._check_shared_slot(p.id, user, row)
-        elif not self.reservations.holds(p.id, user.id, task_id):
-            # Submitting without being handed the task: fine while a slot is free, but not
-            # into a slot someone else is working on.
-            others = self.reservations.others(p.id, task_id, user.id, read_at=read_at)
-            if int(row.n_done) + others >= int(row.overlap):
-                raise Conflict(
-                    f"task {task_id} is being annotated by others (overlap {row.overlap}); "
-                    "ask for your next task instead"
-                )
-        clean = self._validate(p, result, data)
+        clean: dict[str, Any] | None = None
+        if self.db.is_sqlite:
+            # Fail fast outside the one writer thread; the write re-checks what can change.
+            with self.db.read() as conn:
+                prev = conn.execute(
+                    self._text("SELECT * FROM annotations WHERE submission_id = :s"), {"s": sid}
+                ).first()
+                if prev is not None:
+                    return self._replay(prev, user, task_id), False
+                row = self._task_row(conn, p.id, task_id)
+                self._check_not_mine(conn, user, task_id)
+            self._check_open(row, task_id)
+            if not self.reservations.holds(p.id, user.id, task_id):
+                # Submitting without being handed the task: fine while a slot is free, but
+                # not into a slot someone else is working on.
+                others = self.reservations.others(p.id, task_id, user.id, read_at=read_at)
+                if int(row.n_done) + others >= int(row.overlap):
+                    raise Conflict(
+                        f"task {task_id} is being annotated by others (overlap {row.overlap}); "
+                        "ask for your next task instead"
+                    )
+            clean = self._validate(p, result, json.loads(row.data))
         now = time.time()
 
         def op(conn: Any) -> tuple[dict[str, Any], bool]:
@@ -81,31 +81,34 @@ class AnnotationsStore(StoreCore):
             self._check_not_mine(conn, user, task_id)
             # The check that keeps a task at exactly ``overlap`` annotations: it runs in the
             # write transaction (SQLite: the one writer; PostgreSQL: the task row is locked).
-            self._check_open(self._lock_task(conn, p.id, task_id), task_id)
+            task = self._lock_task(conn, p.id, task_id)
+            self._check_open(task, task_id)
+            valid = clean
             if not self.db.is_sqlite:
+                # PostgreSQL: one transaction does it all (each round trip costs more here
+                # than a fast failure saves).
+                self._check_shared_slot(conn, user, task)
+                valid = self._validate(p, result, json.loads(task.data))
                 conn.execute(
                     self._text("DELETE FROM reservations WHERE task_id = :t AND user_id = :u"),
                     {"t": task_id, "u": user.id},
                 )
-            ann_id = conn.execute(
+            stored = conn.execute(
                 self._text(
                     "INSERT INTO annotations (task_id, project_id, user_id, submission_id, result, status, lead_time, "
-                    "created_at, updated_at) VALUES (:t, :p, :u, :s, :r, 'submitted', :l, :n, :n) RETURNING id"
+                    "created_at, updated_at) VALUES (:t, :p, :u, :s, :r, 'submitted', :l, :n, :n) RETURNING *"
                 ),
                 {
                     "t": task_id,
                     "p": p.id,
                     "u": user.id,
                     "s": sid,
-                    "r": _dumps(clean),
+                    "r": _dumps(valid),
                     "l": lead_time,
                     "n": now,
                 },
-            ).scalar_one()
-            self._count(conn, task_id, +1)
-            stored = conn.execute(
-                self._text("SELECT * FROM annotations WHERE id = :i"), {"i": ann_id}
             ).first()
+            self._count(conn, task_id, +1)
             return self._ann_dict(stored, user.username), True
 
         out = self.db.write(op)
@@ -113,14 +116,16 @@ class AnnotationsStore(StoreCore):
             self.reservations.completed(p.id, user.id, task_id)
         return out
 
-    def _check_shared_slot(self, project_id: int, user: User, task: Any) -> None:
+    def _check_shared_slot(self, conn: Any, user: User, task: Any) -> None:
         """PostgreSQL: the database-held reservations decide whether a slot is free."""
-        row = self._first(
-            "SELECT COALESCE(SUM(CASE WHEN user_id = :u THEN 1 ELSE 0 END), 0) AS mine, "
-            "COALESCE(SUM(CASE WHEN user_id != :u THEN 1 ELSE 0 END), 0) AS others "
-            "FROM reservations WHERE task_id = :t AND expires_at > :now",
+        row = conn.execute(
+            self._text(
+                "SELECT COALESCE(SUM(CASE WHEN user_id = :u THEN 1 ELSE 0 END), 0) AS mine, "
+                "COALESCE(SUM(CASE WHEN user_id != :u THEN 1 ELSE 0 END), 0) AS others "
+                "FROM reservations WHERE task_id = :t AND expires_at > :now"
+            ),
             {"u": user.id, "t": int(task.id), "now": time.time()},
-        )
+        ).one()
         if not row.mine and int(task.n_done) + int(row.others) >= int(task.overlap):
             raise Conflict(
                 f"task {task.id} is being annotated by others (overlap {task.overlap}); "

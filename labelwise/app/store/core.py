@@ -321,9 +321,7 @@ class StoreCore:
         """The task row inside a write, locked against other writers until commit."""
         lock = "" if self.db.is_sqlite else " FOR UPDATE"
         row = conn.execute(
-            self._text(
-                f"SELECT id, n_done, overlap, open FROM tasks WHERE id = :t AND project_id = :p{lock}"
-            ),
+            self._text(f"SELECT * FROM tasks WHERE id = :t AND project_id = :p{lock}"),
             {"t": task_id, "p": project_id},
         ).first()
         if row is None:

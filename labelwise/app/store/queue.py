@@ -220,7 +220,7 @@ class QueueStore(StoreCore):
         never hand out the same free slot at the same moment."""
         ttl = self.reservations.ttl
 
-        def op(conn: Any) -> list[int]:
+        def op(conn: Any) -> list[dict[str, Any]]:
             # A reservation is a courtesy (submit re-checks the slot): no need to wait for
             # its commit to reach the disk.
             conn.execute(self._text("SET LOCAL synchronous_commit = off"))
@@ -245,8 +245,13 @@ class QueueStore(StoreCore):
             ][:count]
             need = count - len(held)
             fresh: list[int] = []
-            if need > 0:
-                fresh = [
+            for _attempt in range(4):
+                if need <= 0:
+                    break
+                limit = need + 2
+                # Lock some candidates (SKIP LOCKED: rows another process is handing out
+                # right now are passed over) ...
+                candidates = [
                     int(r[0])
                     for r in conn.execute(
                         self._text(
@@ -256,11 +261,31 @@ class QueueStore(StoreCore):
                             "WHERE s.task_id = t.id AND s.user_id = :u) AND t.n_done + "
                             "(SELECT COUNT(*) FROM reservations r WHERE r.task_id = t.id "
                             "AND r.user_id != :u AND r.expires_at > :now) < t.overlap "
-                            "ORDER BY t.queue_key, t.id LIMIT :l FOR UPDATE OF t SKIP LOCKED"
+                            + ("AND t.id NOT IN :taken " if fresh else "")
+                            + "ORDER BY t.queue_key, t.id LIMIT :l FOR UPDATE OF t SKIP LOCKED"
+                        ).bindparams(
+                            *([self.sa.bindparam("taken", expanding=True)] if fresh else [])
                         ),
-                        {**params, "l": need},
+                        {**params, "l": limit, **({"taken": fresh} if fresh else {})},
                     )
                 ]
+                if not candidates:
+                    break
+                # ... then count their reservations again in a new statement. Its snapshot
+                # is newer than our row locks, so it sees the reservations of whoever held a
+                # lock before us (the candidate query's snapshot may predate that commit and
+                # would hand the same slot out twice).
+                q = self.sa.text(
+                    "SELECT t.id FROM tasks t WHERE t.id IN :ids AND t.open = 1 AND t.n_done + "
+                    "(SELECT COUNT(*) FROM reservations r WHERE r.task_id = t.id "
+                    "AND r.user_id != :u AND r.expires_at > :now) < t.overlap "
+                    "ORDER BY t.queue_key, t.id"
+                ).bindparams(self.sa.bindparam("ids", expanding=True))
+                free = [int(r[0]) for r in conn.execute(q, {**params, "ids": candidates})]
+                fresh += free[:need]
+                need -= len(free[:need])
+                if len(candidates) < limit:
+                    break  # no more free candidates that nobody else is handing out
             chosen = held + fresh
             if chosen:
                 conn.execute(
@@ -270,14 +295,13 @@ class QueueStore(StoreCore):
                     ),
                     [{"t": t, "u": user.id, "e": now + ttl} for t in chosen],
                 )
-            return chosen
-
-        chosen = self.db.write(op)
-        with self.db.read() as conn:
+            # Read them in the same transaction: one round of connection checkout less.
             return [
                 self._task_dict(conn, self._task_row(conn, project_id, t), user, mine=False)
                 for t in chosen
             ]
+
+        return self.db.write(op)
 
     def skip_task(self, user: User, project_id: int, task_id: int) -> None:
         """The user passes on a task; it never comes back to them."""
