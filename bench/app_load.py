@@ -153,11 +153,14 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_modes(
-    url: str, tokens: list[str], project: int, seconds: float
+    url: str, tokens: list[str], project: int, seconds: float, groups: tuple[int, ...] = ()
 ) -> dict[str, dict[str, object]]:
-    """Paced and flat-out annotators against one server: summaries and acknowledged ids."""
+    """Paced and flat-out annotators against one server: summaries, acknowledged ids and
+    the CPU seconds the process groups ``groups`` (server, database) used per request."""
     out: dict[str, dict[str, object]] = {}
     for mode, think in (("paced", (0.2, 1.0)), ("flat-out", (0.0, 0.0))):
+        cpu0 = [group_cpu(g) for g in groups]
+        own0 = time.process_time()
         res = simulate_annotators(
             url,
             tokens,
@@ -168,7 +171,15 @@ def run_modes(
             think=think,
             seed=1,
         )
-        out[mode] = {"summary": res.summary(), "acked": [a[0] for a in res.acknowledged]}
+        summary = res.summary()
+        n_req = len(res.next_ms) + len(res.submit_ms)
+        used = [group_cpu(g) - c0 for g, c0 in zip(groups, cpu0, strict=True)]
+        summary["cpu_ms_per_request"] = 1000 * sum(used) / max(n_req, 1)
+        # the server's share first, then the database's (PostgreSQL)
+        summary["cpu_ms_split"] = [round(1000 * u / max(n_req, 1), 2) for u in used]
+        summary["cores_busy"] = sum(used) / res.elapsed
+        summary["loadgen_cores"] = (time.process_time() - own0) / res.elapsed
+        out[mode] = {"summary": summary, "acked": [a[0] for a in res.acknowledged]}
     return out
 
 
@@ -194,8 +205,9 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
                 workers=1 if backend == "sqlite" else args.pg_workers,
             )
             try:
+                groups = (proc.pid,) if backend == "sqlite" else (proc.pid, pg.postmaster_pid())
                 results[backend] = run_modes(
-                    f"http://127.0.0.1:{args.port}", tokens, proj, args.seconds
+                    f"http://127.0.0.1:{args.port}", tokens, proj, args.seconds, groups
                 )
             finally:
                 stop_server(proc)
@@ -209,7 +221,7 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
         f"\nbackends, {args.tasks} tasks, {args.users} annotators, {args.seconds:.0f} s per run "
         f"(PostgreSQL: {args.pg_workers} server processes; SQLite: 1)\n"
     )
-    head = f"{'backend':24} {'mode':9} {'next p50':>9} {'next p99':>9} {'submit p50':>10} {'submit p99':>10} {'req/s':>7} {'submits/s':>9} {'409s':>5}"
+    head = f"{'backend':24} {'mode':9} {'next p50':>9} {'next p99':>9} {'submit p50':>10} {'submit p99':>10} {'req/s':>7} {'submits/s':>9} {'409s':>5} {'CPU ms/req':>10} {'cores':>5}"
     print(head)
     print("-" * len(head))
     for backend, modes in results.items():
@@ -221,7 +233,8 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             print(
                 f"{name:24} {mode:9} {fmt(s['next_p50_ms']):>9} {fmt(s['next_p99_ms']):>9} "
                 f"{fmt(s['submit_p50_ms']):>10} {fmt(s['submit_p99_ms']):>10} "
-                f"{s['requests_per_s']:7.0f} {fmt(s['submits_per_s']):>9} {conflicts:>5}"
+                f"{s['requests_per_s']:7.0f} {fmt(s['submits_per_s']):>9} {conflicts:>5} "
+                f"{s['cpu_ms_per_request']:10.2f} {s['cores_busy']:5.2f}"
             )
     ok = True
     if "sqlite" in results and "postgresql" in results:
@@ -232,6 +245,17 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             f"\nflat-out submits/s, PostgreSQL x{args.pg_workers} vs SQLite x1 (same run): "
             f"{pq['submits_per_s'] / max(sq['submits_per_s'], 1e-9):.2f}x "
             f"(requests/s {pq['requests_per_s'] / max(sq['requests_per_s'], 1e-9):.2f}x)"
+        )
+        # Flat-out runs are CPU-bound on a small machine: say how many cores the target needs.
+        need = 2.5 * sq["requests_per_s"] * pq["cpu_ms_per_request"] / 1000
+        print(
+            f"CPU per request (server + database): SQLite {sq['cpu_ms_per_request']:.2f} ms, "
+            f"PostgreSQL {pq['cpu_ms_per_request']:.2f} ms (server processes "
+            f"{pq['cpu_ms_split'][0]:.2f}, database {pq['cpu_ms_split'][-1]:.2f}); busy cores flat-out: SQLite "
+            f"{sq['cores_busy']:.2f}, PostgreSQL {pq['cores_busy']:.2f}, load generator "
+            f"{pq['loadgen_cores']:.2f}, of {os.cpu_count()} CPUs.\n"
+            f"2.5x SQLite's flat-out rate needs ~{need:.1f} cores for PostgreSQL's server "
+            f"and database alone at this CPU cost."
         )
         for backend in results:
             paced = results[backend]["paced"]["summary"]
@@ -254,6 +278,29 @@ def server_cpu(pid: int) -> float:
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     except OSError:
         return float("nan")
+
+
+def group_cpu(leader: int) -> float:
+    """CPU seconds used so far by process ``leader``, its process group and its children
+    (Linux /proc): the server and its worker processes, or the PostgreSQL postmaster and its
+    backends (each of which starts its own session).
+
+    Processes that already exited are not counted, so measure while connections are open.
+    """
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[1] is the parent pid, fields[2] the process group (stat fields 4 and 5)
+        if int(entry) == leader or int(fields[1]) == leader or int(fields[2]) == leader:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
 
 
 def verify(target: Path | str, acked: list[str], folder: Path | None = None) -> dict[str, int]:

@@ -447,6 +447,20 @@ class Database:
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def warm_pool(self, n: int = 8) -> int:
+        """Open up to ``n`` pooled connections now (PostgreSQL), so the first burst of
+        requests after a start does not also pay for new server backends; how many."""
+        if self.is_sqlite:
+            return 0
+        conns = []
+        try:
+            for _ in range(max(0, int(n))):
+                conns.append(self.read_engine.connect())
+        finally:
+            for c in conns:
+                c.close()  # back into the pool, still open
+        return len(conns)
+
     def refresh_statistics(self, *tables: str) -> None:
         """Refresh the planner's statistics of ``tables`` after a bulk change (PostgreSQL).
 

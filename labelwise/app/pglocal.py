@@ -141,6 +141,10 @@ class LocalPostgres:
             tail = log.read_text()[-2000:] if log.exists() else ""
             raise LabelwiseError(f"{prog} failed: {(r.stderr or r.stdout).strip()[-2000:]} {tail}")
 
+    def postmaster_pid(self) -> int:
+        """The server's main process id (its backends share its process group)."""
+        return int((self.root / "data" / "postmaster.pid").read_text().split()[0])
+
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@127.0.0.1:{self.port}/{database}"
 

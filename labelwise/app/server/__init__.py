@@ -102,6 +102,7 @@ def create_app(
         # while it waits for the group commit (fsync), so too few threads would queue quick
         # reads behind slow disk waits; waiting threads do not hold the GIL.
         anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
+        st.db.warm_pool(min(worker_threads, 16))
         yield
         if own_store:
             st.close()
