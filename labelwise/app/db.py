@@ -190,6 +190,17 @@ def _tables() -> Any:
         owned_by("user_id", "users.id", primary_key=True, index=True),
         sa.Column("expires_at", sa.Float, nullable=False),
     )
+    # Wrong passwords, by "u:<name>" / "c:<address>" (see labelwise.app.throttle): in the
+    # database so every server process counts the same failures.
+    login_failures = sa.Table(
+        "login_failures",
+        md,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String(300), nullable=False),
+        sa.Column("at", sa.Float, nullable=False),
+    )
+    sa.Index("ix_login_failures_key", login_failures.c.key, login_failures.c.at)
+    sa.Index("ix_login_failures_at", login_failures.c.at)
     sa.Table(
         "skips",
         md,

@@ -104,3 +104,68 @@ def test_password_checks_run_in_a_few_slots_only() -> None:
     th.join()
     with t.slot():  # free again
         pass
+
+
+def test_login_failures_are_shared_by_server_processes_and_survive_a_restart(store) -> None:
+    """Two stores on one database stand for two server processes: a name locked out on one
+    is locked out on the other, and after a restart (a new store) it still is."""
+    import pytest
+
+    from labelwise.app import Store, TooManyRequests
+
+    store.create_user("ann", "ann-password-1")
+    other = Store.open(store.db.url)
+    try:
+        for i in range(5):
+            with pytest.raises(Exception, match="wrong username or password"):
+                store.authenticate("ann", f"wrong-{i}", client="10.0.0.1")
+        with pytest.raises(TooManyRequests) as err:
+            other.authenticate("ann", "ann-password-1", client="10.0.0.2")
+        assert err.value.retry_after > 0
+    finally:
+        other.close()
+    restarted = Store.open(store.db.url)
+    try:
+        with pytest.raises(TooManyRequests):
+            restarted.authenticate("ann", "ann-password-1")
+        # the lock-out is per name: another user still logs in
+        restarted.create_user("bob", "bob-password-1")
+        assert restarted.authenticate("bob", "bob-password-1").username == "bob"
+    finally:
+        restarted.close()
+
+
+def test_wrong_logins_are_throttled_across_real_server_processes(
+    request, backend: str, tmp_path
+) -> None:
+    """The real ``labelwise serve`` (two worker processes on PostgreSQL): every attempt after
+    the fifth failure gets 429, whichever process takes the connection."""
+    from app_testkit import free_port, kill_all, start
+    from conftest import open_store, open_target
+
+    folder = tmp_path / "proj"
+    target = open_target(request, backend, folder)
+    with open_store(target, folder) as s:
+        s.create_user("ann", "ann-password-1")
+    port = free_port()
+    proc = start(folder, port, None if backend == "sqlite" else str(target))
+    url = f"http://127.0.0.1:{port}"
+
+    def attempt(password: str) -> int:
+        with httpx.Client(base_url=url, timeout=30) as c:  # a new connection each time
+            pre = c.get("/api/csrf").json()["csrf"]
+            r = c.post(
+                "/api/login",
+                json={"username": "ann", "password": password},
+                headers={"X-CSRF-Token": pre},
+            )
+            return r.status_code
+
+    try:
+        first = [attempt(f"wrong-{i}") for i in range(5)]
+        after = [attempt(f"wrong-again-{i}") for i in range(8)] + [attempt("ann-password-1")]
+    finally:
+        kill_all(proc)
+        proc.wait(timeout=30)
+    assert first == [401] * 5
+    assert after == [429] * 9

@@ -17,7 +17,7 @@ import numpy as np
 from labelwise.app.db import Database
 from labelwise.app.errors import BadRequest, Forbidden, NotFound
 from labelwise.app.store.reservations import Reservations
-from labelwise.app.throttle import LoginThrottle
+from labelwise.app.throttle import DatabaseFailureLog, LoginThrottle
 from labelwise.formats import LabelConfig
 from labelwise.formats.schema import ResultError
 
@@ -116,7 +116,7 @@ class StoreCore:
         self.db = db
         self.media_root = None if media_root is None else Path(media_root)
         self.reservations = Reservations()
-        self.login_throttle = LoginThrottle()
+        self.login_throttle = LoginThrottle(failures=DatabaseFailureLog(db))
         self._projects: dict[int, Project] = {}
         self._projects_lock = threading.Lock()
         self._auth_cache: dict[Any, tuple[float, Any]] = {}
