@@ -281,12 +281,9 @@ def server_cpu(pid: int) -> float:
 
 
 def group_cpu(leader: int) -> float:
-    """CPU seconds used so far by process ``leader``, its process group and its children
-    (Linux /proc): the server and its worker processes, or the PostgreSQL postmaster and its
-    backends (each of which starts its own session).
-
-    Processes that already exited are not counted, so measure while connections are open.
-    """
+    """CPU seconds used so far by process ``leader``, its process group and its children,
+    live or exited (Linux /proc): the server and its worker processes, or the PostgreSQL
+    postmaster and its backends (each of which starts its own session)."""
     total = 0.0
     tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
@@ -297,8 +294,12 @@ def group_cpu(leader: int) -> float:
                 fields = f.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        # fields[1] is the parent pid, fields[2] the process group (stat fields 4 and 5)
-        if int(entry) == leader or int(fields[1]) == leader or int(fields[2]) == leader:
+        # fields[1] is the parent pid, fields[2] the process group (stat fields 4 and 5);
+        # 11-12 this process's user and system time, 13-14 that of its exited children
+        # (a backend that closed its connection moves from the live sum into the leader's).
+        if int(entry) == leader:
+            total += sum(int(x) for x in fields[11:15]) / tick
+        elif int(fields[1]) == leader or int(fields[2]) == leader:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 

@@ -52,13 +52,10 @@ class AnnotationsStore(StoreCore):
         if self.db.is_sqlite:
             # Fail fast outside the one writer thread; the write re-checks what can change.
             with self.db.read() as conn:
-                prev = conn.execute(
-                    self._text("SELECT * FROM annotations WHERE submission_id = :s"), {"s": sid}
-                ).first()
+                prev = self._prior(conn, sid, user, task_id)
                 if prev is not None:
                     return self._replay(prev, user, task_id), False
                 row = self._task_row(conn, p.id, task_id)
-                self._check_not_mine(conn, user, task_id)
             self._check_open(row, task_id)
             if not self.reservations.holds(p.id, user.id, task_id):
                 # Submitting without being handed the task: fine while a slot is free, but
@@ -73,12 +70,9 @@ class AnnotationsStore(StoreCore):
         now = time.time()
 
         def op(conn: Any) -> tuple[dict[str, Any], bool]:
-            prev = conn.execute(
-                self._text("SELECT * FROM annotations WHERE submission_id = :s"), {"s": sid}
-            ).first()
+            prev = self._prior(conn, sid, user, task_id)
             if prev is not None:
                 return self._replay(prev, user, task_id), False
-            self._check_not_mine(conn, user, task_id)
             # The check that keeps a task at exactly ``overlap`` annotations: it runs in the
             # write transaction (SQLite: the one writer; PostgreSQL: the task row is locked).
             task = self._lock_task(conn, p.id, task_id)
@@ -132,16 +126,28 @@ class AnnotationsStore(StoreCore):
                 "ask for your next task instead"
             )
 
-    def _check_not_mine(self, conn: Any, user: User, task_id: int) -> None:
-        mine = conn.execute(
-            self._text("SELECT id FROM annotations WHERE task_id = :t AND user_id = :u"),
-            {"t": task_id, "u": user.id},
-        ).first()
-        if mine is not None:
+    def _prior(self, conn: Any, sid: str, user: User, task_id: int) -> Any:
+        """The annotation stored under ``sid`` (a resent submit: replay it), or ``None``.
+
+        Raises :class:`Conflict` when the user already annotated the task under another
+        submission id. One query answers both.
+        """
+        rows = conn.execute(
+            self._text(
+                "SELECT * FROM annotations WHERE submission_id = :s "
+                "OR (task_id = :t AND user_id = :u)"
+            ),
+            {"s": sid, "t": task_id, "u": user.id},
+        ).all()
+        for r in rows:
+            if r.submission_id == sid:
+                return r
+        if rows:
             raise Conflict(
-                f"you already annotated task {task_id} (annotation {mine.id}); change it with "
-                f"PUT /api/annotations/{mine.id}"
+                f"you already annotated task {task_id} (annotation {rows[0].id}); change it "
+                f"with PUT /api/annotations/{rows[0].id}"
             )
+        return None
 
     @staticmethod
     def _check_editable(row: Any) -> None:

@@ -341,23 +341,25 @@ class StoreCore:
             "complete": not row.open,
             "gold": None if row.gold is None else json.loads(row.gold),
         }
-        preds = conn.execute(
+        # Pre-labels and reviewers' reject comments in one round trip (kind 0 and 1).
+        extra = conn.execute(
             self._text(
-                "SELECT source, result, score FROM predictions WHERE task_id = :t ORDER BY score DESC, id"
+                "SELECT 0 AS kind, p.id AS id, p.source AS source, p.result AS body, "
+                "p.score AS score FROM predictions p WHERE p.task_id = :t "
+                "UNION ALL SELECT 1, r.id, NULL, r.comment, NULL FROM reviews r "
+                "JOIN annotations a ON a.id = r.annotation_id WHERE a.task_id = :t "
+                "AND r.action = 'reject' AND r.comment != ''"
             ),
             {"t": row.id},
         ).all()
+        preds = sorted(
+            (r for r in extra if r.kind == 0),
+            key=lambda r: (r.score is None, -(r.score or 0.0), r.id),
+        )
         out["predictions"] = [
-            {"source": r.source, "result": json.loads(r.result), "score": r.score} for r in preds
+            {"source": r.source, "result": json.loads(r.body), "score": r.score} for r in preds
         ]
-        notes = conn.execute(
-            self._text(
-                "SELECT r.comment, r.created_at FROM reviews r JOIN annotations a ON a.id = r.annotation_id "
-                "WHERE a.task_id = :t AND r.action = 'reject' AND r.comment != '' ORDER BY r.id"
-            ),
-            {"t": row.id},
-        ).all()
-        out["review_comments"] = [n.comment for n in notes]
+        out["review_comments"] = [r.body for r in sorted(extra, key=lambda r: r.id) if r.kind == 1]
         if user is not None and not mine:
             out["my_annotation"] = None  # the queue only hands out tasks the user has not done
         elif user is not None:

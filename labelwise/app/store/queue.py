@@ -216,8 +216,9 @@ class QueueStore(StoreCore):
 
     def _next_tasks_shared(self, user: User, project_id: int, count: int) -> list[dict[str, Any]]:
         """:meth:`next_tasks` for several server processes (PostgreSQL): reservations live
-        in the database; candidate rows are locked with ``SKIP LOCKED`` so two processes
-        never hand out the same free slot at the same moment."""
+        in the database; chosen rows are locked with ``SKIP LOCKED`` and reserved by a
+        statement that counts reservations again, so two processes never hand out the same
+        free slot, and no annotator's submit waits for someone else's next-task call."""
         ttl = self.reservations.ttl
 
         def op(conn: Any) -> list[dict[str, Any]]:
@@ -245,56 +246,85 @@ class QueueStore(StoreCore):
             ][:count]
             need = count - len(held)
             fresh: list[int] = []
-            for _attempt in range(4):
-                if need <= 0:
-                    break
-                limit = need + 2
-                # Lock some candidates (SKIP LOCKED: rows another process is handing out
-                # right now are passed over) ...
-                candidates = [
+            if held:  # still theirs: keep them a while longer
+                conn.execute(
+                    self._text(
+                        "UPDATE reservations SET expires_at = :e WHERE user_id = :u "
+                        "AND task_id = ANY(CAST(:ids AS INTEGER[]))"
+                    ),
+                    {"u": user.id, "e": now + ttl, "ids": held},
+                )
+            free_slot = (
+                "t.open = 1 AND t.n_done + (SELECT COUNT(*) FROM reservations r "
+                "WHERE r.task_id = t.id AND r.user_id != :u AND r.expires_at > :now) < t.overlap"
+            )
+
+            scan = (
+                "SELECT t.id FROM tasks t WHERE t.project_id = :p AND NOT EXISTS "
+                "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = :u) "
+                "AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.task_id = t.id "
+                f"AND s.user_id = :u) AND {free_slot} "
+                "AND t.id <> ALL(CAST(:seen AS INTEGER[])) ORDER BY t.queue_key, t.id LIMIT :l"
+            )
+
+            def reserve(ids: list[int], need: int) -> list[int]:
+                """Reserve up to ``need`` of the (locked) ``ids``; the reserved ones.
+
+                Reservations are counted once more, in a new statement: its snapshot is
+                newer than our locks, so it sees what whoever held a lock before us reserved
+                (the locking statement's snapshot may predate that commit).
+                """
+                got = {
                     int(r[0])
                     for r in conn.execute(
                         self._text(
-                            "SELECT t.id FROM tasks t WHERE t.project_id = :p AND t.open = 1 "
-                            "AND NOT EXISTS (SELECT 1 FROM annotations a WHERE a.task_id = t.id "
-                            "AND a.user_id = :u) AND NOT EXISTS (SELECT 1 FROM skips s "
-                            "WHERE s.task_id = t.id AND s.user_id = :u) AND t.n_done + "
-                            "(SELECT COUNT(*) FROM reservations r WHERE r.task_id = t.id "
-                            "AND r.user_id != :u AND r.expires_at > :now) < t.overlap "
-                            + ("AND t.id NOT IN :taken " if fresh else "")
-                            + "ORDER BY t.queue_key, t.id LIMIT :l FOR UPDATE OF t SKIP LOCKED"
-                        ).bindparams(
-                            *([self.sa.bindparam("taken", expanding=True)] if fresh else [])
+                            "INSERT INTO reservations (task_id, user_id, expires_at) "
+                            "SELECT t.id, :u, :e FROM tasks t WHERE t.id = ANY(CAST(:ids AS INTEGER[])) "
+                            f"AND {free_slot} ORDER BY t.queue_key, t.id LIMIT :n "
+                            "ON CONFLICT (task_id, user_id) DO UPDATE SET expires_at = excluded.expires_at "
+                            "RETURNING task_id"
                         ),
-                        {**params, "l": limit, **({"taken": fresh} if fresh else {})},
+                        {**params, "ids": ids, "n": need, "e": now + ttl},
+                    )
+                }
+                return [t for t in ids if t in got]
+
+            seen: list[int] = []  # candidates locked and looked at
+            exhausted = False  # the scan reached the end of this user's open tasks
+            for attempt in range(4):
+                if need <= 0:
+                    break
+                limit = need + 2 + 16 * attempt
+                # SKIP LOCKED: rows another process is handing out right now are passed over.
+                locked = [
+                    int(r[0])
+                    for r in conn.execute(
+                        self._text(scan + " FOR UPDATE OF t SKIP LOCKED"),
+                        {**params, "l": limit, "seen": seen},
                     )
                 ]
-                if not candidates:
+                seen += locked
+                if locked:
+                    mine = reserve(locked, need)
+                    fresh += mine
+                    need -= len(mine)
+                if len(locked) < limit:
+                    exhausted = True
                     break
-                # ... then count their reservations again in a new statement. Its snapshot
-                # is newer than our row locks, so it sees the reservations of whoever held a
-                # lock before us (the candidate query's snapshot may predate that commit and
-                # would hand the same slot out twice).
-                q = self.sa.text(
-                    "SELECT t.id FROM tasks t WHERE t.id IN :ids AND t.open = 1 AND t.n_done + "
-                    "(SELECT COUNT(*) FROM reservations r WHERE r.task_id = t.id "
-                    "AND r.user_id != :u AND r.expires_at > :now) < t.overlap "
-                    "ORDER BY t.queue_key, t.id"
-                ).bindparams(self.sa.bindparam("ids", expanding=True))
-                free = [int(r[0]) for r in conn.execute(q, {**params, "ids": candidates})]
-                fresh += free[:need]
-                need -= len(free[:need])
-                if len(candidates) < limit:
-                    break  # no more free candidates that nobody else is handing out
+            if need > 0 and exhausted and not seen:
+                # Free slots that others were handing out at that moment (the last tasks of
+                # a project): wait for those instead of saying there is no work left. Only
+                # while we hold no task lock at all, so two such waits never deadlock.
+                waiting = [
+                    int(r[0])
+                    for r in conn.execute(
+                        self._text(scan + " FOR UPDATE OF t"),
+                        {**params, "l": need + 2, "seen": seen},
+                    )
+                ]
+                if waiting:
+                    fresh += reserve(waiting, need)
             chosen = held + fresh
-            if chosen:
-                conn.execute(
-                    self._text(
-                        "INSERT INTO reservations (task_id, user_id, expires_at) VALUES (:t, :u, :e) "
-                        "ON CONFLICT (task_id, user_id) DO UPDATE SET expires_at = excluded.expires_at"
-                    ),
-                    [{"t": t, "u": user.id, "e": now + ttl} for t in chosen],
-                )
             # Read them in the same transaction: one round of connection checkout less.
             return [
                 self._task_dict(conn, self._task_row(conn, project_id, t), user, mine=False)
