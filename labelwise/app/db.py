@@ -41,6 +41,8 @@ PG_RETRIES = 5
 # deadlock_detected, serialization_failure, unique_violation
 _PG_RETRY_CODES = ("40P01", "40001", "23505")
 SCHEMA_VERSION = 2
+#: PostgreSQL connections kept per server process, and how many more it may open at a peak.
+PG_POOL_SIZE, PG_POOL_OVERFLOW = 16, 4
 
 #: Versioned migrations: ``{version: [SQL, ...]}`` takes a database from ``version - 1`` to
 #: ``version``. A new database is created at :data:`SCHEMA_VERSION` directly (from
@@ -343,8 +345,14 @@ class Database:
         else:
             # PostgreSQL: every request thread writes in its own transaction (the server
             # orders them with row locks), so several processes can share one database.
+            # 20 connections per server process: 4 processes stay under PostgreSQL's
+            # default max_connections (100) with room for admin sessions.
             self.read_engine = sa.create_engine(
-                url, pool_size=16, max_overflow=24, pool_timeout=60, pool_pre_ping=True
+                url,
+                pool_size=PG_POOL_SIZE,
+                max_overflow=PG_POOL_OVERFLOW,
+                pool_timeout=60,
+                pool_pre_ping=True,
             )
             self.write_engine = self.read_engine
         if self.is_sqlite:
@@ -457,6 +465,12 @@ class Database:
                     raise
                 time.sleep(0.005 * (attempt + 1))
         raise AssertionError("unreachable")
+
+    @property
+    def pool_capacity(self) -> int:
+        """Most connections this process uses at once (PostgreSQL; SQLite: its read pool)."""
+        pool = self.read_engine.pool
+        return int(pool.size()) + int(getattr(pool, "_max_overflow", 0))
 
     def warm_pool(self, n: int = 8) -> int:
         """Open up to ``n`` pooled connections now (PostgreSQL), so the first burst of

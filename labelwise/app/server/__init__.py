@@ -66,7 +66,7 @@ def create_app(
     *,
     max_upload_bytes: int = 200 * 1024 * 1024,
     secure_cookies: bool = False,
-    worker_threads: int = 32,
+    worker_threads: int | None = None,
     session_idle_minutes: float | None = None,
 ) -> Any:
     """Build the FastAPI application.
@@ -79,8 +79,10 @@ def create_app(
         Largest request body accepted (imports, media uploads); bigger ones get 413.
     secure_cookies : bool
         Mark cookies ``Secure`` (serve behind HTTPS).
-    worker_threads : int
-        Threads running the (synchronous) route handlers.
+    worker_threads : int, optional
+        Threads running the (synchronous) route handlers (default: 32 on SQLite, where a
+        submit waits for the group commit; on PostgreSQL as many as the connection pool
+        holds, since more would only queue for a connection).
     session_idle_minutes : float, optional
         Log a browser session out after this long without a request (default 8 hours).
 
@@ -101,8 +103,9 @@ def create_app(
         # Routes are sync (SQLAlchemy) and run in worker threads. A submit holds its thread
         # while it waits for the group commit (fsync), so too few threads would queue quick
         # reads behind slow disk waits; waiting threads do not hold the GIL.
-        anyio.to_thread.current_default_thread_limiter().total_tokens = worker_threads
-        st.db.warm_pool(min(worker_threads, 16))
+        threads = worker_threads or (32 if st.db.is_sqlite else st.db.pool_capacity)
+        anyio.to_thread.current_default_thread_limiter().total_tokens = threads
+        st.db.warm_pool(min(threads, 16))
         yield
         if own_store:
             st.close()
