@@ -92,3 +92,82 @@ def test_sigkill_during_load_loses_and_duplicates_nothing(
     assert len(sids) == len(set(sids)), "a submission is stored twice"
     assert expected <= set(sids), f"lost {len(expected - set(sids))} acknowledged submissions"
     assert len(rows) == len(sids) == n_done
+
+
+def _children(pid: int) -> set[int]:
+    out = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.add(int(entry))
+            except OSError:
+                continue
+    return out
+
+
+def _is_server(pid: int) -> bool:
+    """A uvicorn server process (not multiprocessing's resource tracker)."""
+    try:
+        with open(f"/proc/{pid}/cmdline") as f:
+            return "spawn_main" in f.read()
+    except OSError:
+        return False
+
+
+def test_server_processes_are_restarted_and_stopped_together(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """``serve --workers 2`` on PostgreSQL: a killed server process is replaced, the port keeps
+    answering, and SIGTERM to the parent stops every process (no orphans)."""
+    from conftest import open_target
+
+    from labelwise.app.server.processes import reuse_port_supported
+
+    if not reuse_port_supported():
+        pytest.skip("SO_REUSEPORT process spreading is Linux-only")
+    folder = tmp_path / "proj"
+    target = open_target(request, "postgresql", folder)
+    proc = start(folder, free_port(), str(target))
+    try:
+        workers = set()
+        for _ in range(100):
+            workers = {c for c in _children(proc.pid) if _is_server(c)}
+            if len(workers) == 2:
+                break
+            time.sleep(0.1)
+        assert len(workers) == 2, workers
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        replaced: set[int] = set()
+        for _ in range(200):
+            alive = {c for c in _children(proc.pid) if c != victim}
+            replaced = {c for c in alive if _is_server(c)} - workers
+            if replaced:
+                break
+            time.sleep(0.1)
+        assert replaced, "the killed server process was not replaced"
+        port = int(proc.args[proc.args.index("--port") + 1])  # type: ignore[union-attr]
+        for _ in range(100):
+            try:
+                ok = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code
+            except httpx.HTTPError:
+                ok = 0
+            if ok == 200:
+                break
+            time.sleep(0.1)
+        assert ok == 200
+        everyone = _children(proc.pid)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=40) == 0
+        left = everyone
+        for _ in range(100):  # helpers (multiprocessing's resource tracker) exit just after
+            left = {p for p in left if Path(f"/proc/{p}").exists()}
+            if not left:
+                break
+            time.sleep(0.1)
+        assert not left, f"processes left running: {left}"
+    finally:
+        if proc.poll() is None:
+            kill_all(proc)

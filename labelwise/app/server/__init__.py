@@ -208,9 +208,13 @@ def serve(
 
         (folder / "media").mkdir(parents=True, exist_ok=True)
         Store.open(db_url, media_root=folder / "media").close()  # create/migrate once
-        os.environ["LABELWISE_APP_SPEC"] = json.dumps(
-            {"db_url": db_url, "media_root": str(folder / "media"), **options}
-        )
+        spec = json.dumps({"db_url": db_url, "media_root": str(folder / "media"), **options})
+        from labelwise.app.server.processes import reuse_port_supported, run_processes
+
+        if reuse_port_supported():
+            run_processes(workers, spec, host=host, port=port, log_level=log_level)
+            return
+        os.environ["LABELWISE_APP_SPEC"] = spec
         uvicorn.run(
             "labelwise.app.server:app_from_env",
             factory=True,
