@@ -153,12 +153,25 @@ def stop_server(proc: subprocess.Popen[bytes]) -> None:
 
 
 def run_modes(
-    url: str, tokens: list[str], project: int, seconds: float, groups: tuple[int, ...] = ()
+    url: str,
+    tokens: list[str],
+    project: int,
+    seconds: float,
+    groups: tuple[int, ...] = (),
+    warmup: float = 0.0,
 ) -> dict[str, dict[str, object]]:
     """Paced and flat-out annotators against one server: summaries, acknowledged ids and
     the CPU seconds the process groups ``groups`` (server, database) used per request."""
     out: dict[str, dict[str, object]] = {}
-    for mode, think in (("paced", (0.2, 1.0)), ("flat-out", (0.0, 0.0))):
+    modes: list[tuple[str, tuple[float, float], float]] = [
+        ("paced", (0.2, 1.0), seconds),
+        ("flat-out", (0.0, 0.0), seconds),
+    ]
+    if warmup > 0:
+        # A freshly started server is cold (connections, caches, prepared statements):
+        # measure that first second separately, then the steady state.
+        modes.insert(0, ("cold start", (0.2, 1.0), warmup))
+    for mode, think, duration in modes:
         cpu0 = [group_cpu(g) for g in groups]
         own0 = time.process_time()
         res = simulate_annotators(
@@ -167,7 +180,7 @@ def run_modes(
             project,
             control="sentiment",
             labels=LABELS,
-            duration=seconds,
+            duration=duration,
             think=think,
             seed=1,
         )
@@ -207,7 +220,12 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             try:
                 groups = (proc.pid,) if backend == "sqlite" else (proc.pid, pg.postmaster_pid())
                 results[backend] = run_modes(
-                    f"http://127.0.0.1:{args.port}", tokens, proj, args.seconds, groups
+                    f"http://127.0.0.1:{args.port}",
+                    tokens,
+                    proj,
+                    args.seconds,
+                    groups,
+                    warmup=args.warmup,
                 )
             finally:
                 stop_server(proc)
@@ -221,7 +239,7 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
         f"\nbackends, {args.tasks} tasks, {args.users} annotators, {args.seconds:.0f} s per run "
         f"(PostgreSQL: {args.pg_workers} server processes; SQLite: 1)\n"
     )
-    head = f"{'backend':24} {'mode':9} {'next p50':>9} {'next p99':>9} {'submit p50':>10} {'submit p99':>10} {'req/s':>7} {'submits/s':>9} {'409s':>5} {'CPU ms/req':>10} {'cores':>5}"
+    head = f"{'backend':24} {'mode':10} {'next p50':>9} {'next p99':>9} {'submit p50':>10} {'submit p99':>10} {'req/s':>7} {'submits/s':>9} {'409s':>5} {'CPU ms/req':>10} {'cores':>5}"
     print(head)
     print("-" * len(head))
     for backend, modes in results.items():
@@ -231,7 +249,7 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             assert isinstance(s, dict)
             conflicts = s["errors"].get("submit 409", 0) if s["errors"] else 0
             print(
-                f"{name:24} {mode:9} {fmt(s['next_p50_ms']):>9} {fmt(s['next_p99_ms']):>9} "
+                f"{name:24} {mode:10} {fmt(s['next_p50_ms']):>9} {fmt(s['next_p99_ms']):>9} "
                 f"{fmt(s['submit_p50_ms']):>10} {fmt(s['submit_p99_ms']):>10} "
                 f"{s['requests_per_s']:7.0f} {fmt(s['submits_per_s']):>9} {conflicts:>5} "
                 f"{s['cpu_ms_per_request']:10.2f} {s['cores_busy']:5.2f}"
@@ -261,7 +279,13 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
             paced = results[backend]["paced"]["summary"]
             assert isinstance(paced, dict)
             worst = max(paced["next_p99_ms"] or 0, paced["submit_p99_ms"] or 0)
-            print(f"paced p99 (worst of next/submit) on {backend}: {worst:.1f} ms (target < 100)")
+            line = f"paced p99 (worst of next/submit) on {backend}: {worst:.1f} ms (target < 100)"
+            cold = results[backend].get("cold start")
+            if cold is not None:
+                c = cold["summary"]
+                assert isinstance(c, dict)
+                line += f"; first {args.warmup:.0f} s after the start: {max(c['next_p99_ms'] or 0, c['submit_p99_ms'] or 0):.1f} ms"
+            print(line)
     for backend, check in checks.items():
         good = check["missing"] == 0 and check["duplicated"] == 0
         good = good and check["stored"] == check["n_done"]
@@ -356,6 +380,13 @@ def main() -> None:
         help="backends for the comparison run ('' to skip it)",
     )
     ap.add_argument("--pg-workers", type=int, default=4, help="PostgreSQL server processes")
+    ap.add_argument(
+        "--warmup",
+        type=float,
+        default=3.0,
+        help="seconds of paced load right after each server starts, reported on their own "
+        "('cold start') before the measured runs (0: none)",
+    )
     ap.add_argument(
         "--pg-setting",
         action="append",

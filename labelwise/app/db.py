@@ -444,13 +444,15 @@ class Database:
         """A read transaction: ``with db.read() as conn: ...``."""
         return self.read_engine.begin()
 
-    def write(self, fn: Callable[[Any], T]) -> T:
+    def write(self, fn: Callable[[Any], T], *, durable: bool = True) -> T:
         """Run ``fn(conn)`` as a committed write (SQLite: see :class:`Writer`).
 
         On PostgreSQL the write runs in the calling thread in its own transaction; a
         deadlock, serialization failure or a unique-key race (two processes inserting the
         same key) rolls it back and runs it again, where its own checks then see the
-        winner's row.
+        winner's row. ``durable=False`` (PostgreSQL) returns before the commit reaches the
+        disk: for courtesy records (a reservation, a last-used stamp) a crash may lose,
+        never for annotations.
         """
         if self.writer is not None:
             return self.writer.run(fn)
@@ -458,6 +460,8 @@ class Database:
         for attempt in range(PG_RETRIES):
             try:
                 with self.write_engine.begin() as conn:
+                    if not durable:
+                        conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
                     return fn(conn)
             except (sa.exc.OperationalError, sa.exc.IntegrityError) as exc:
                 code = getattr(getattr(exc, "orig", None), "sqlstate", None)

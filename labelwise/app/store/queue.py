@@ -222,9 +222,6 @@ class QueueStore(StoreCore):
         ttl = self.reservations.ttl
 
         def op(conn: Any) -> list[dict[str, Any]]:
-            # A reservation is a courtesy (submit re-checks the slot): no need to wait for
-            # its commit to reach the disk.
-            conn.execute(self._text("SET LOCAL synchronous_commit = off"))
             now = time.time()
             params = {"p": project_id, "u": user.id, "now": now}
             held = [
@@ -331,7 +328,9 @@ class QueueStore(StoreCore):
                 for t in chosen
             ]
 
-        return self.db.write(op)
+        # A reservation is a courtesy (submit re-checks the slot): no need to wait for its
+        # commit to reach the disk.
+        return self.db.write(op, durable=False)
 
     def skip_task(self, user: User, project_id: int, task_id: int) -> None:
         """The user passes on a task; it never comes back to them."""

@@ -241,7 +241,8 @@ class UsersStore(StoreCore):
                 lambda conn: conn.execute(
                     self._text("UPDATE tokens SET last_used_at = :n WHERE id = :i"),
                     {"n": now, "i": row.token_id},
-                )
+                ),
+                durable=False,  # a last-used stamp: not worth a disk flush per token
             )
         return self._remember(key, self._user(row))
 
@@ -301,7 +302,8 @@ class UsersStore(StoreCore):
                 lambda conn: conn.execute(
                     self._text("UPDATE sessions SET last_seen = :n WHERE token_hash = :h"),
                     {"n": now, "h": h},
-                )
+                ),
+                durable=False,
             )
         # Cached for at most the stamp interval, so idleness is judged within a minute.
         return self._remember(key, (self._user(row), str(row.csrf)))
