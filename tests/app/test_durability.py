@@ -171,3 +171,24 @@ def test_server_processes_are_restarted_and_stopped_together(
     finally:
         if proc.poll() is None:
             kill_all(proc)
+
+
+def test_server_processes_refuse_a_taken_port_with_a_message(tmp_path: Path) -> None:
+    """The supervisor checks the port before it starts any process and says what to do."""
+    import socket
+
+    from labelwise.app.server.processes import reuse_port_supported, run_processes
+    from labelwise.errors import LabelwiseError
+
+    if not reuse_port_supported():
+        pytest.skip("SO_REUSEPORT process spreading is Linux-only")
+
+    for share in (False, True):  # True: another labelwise server (its sockets share)
+        with socket.socket() as taken:
+            if share:
+                taken.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            with pytest.raises(LabelwiseError, match=f"127.0.0.1:{port}.*another --port"):
+                run_processes(2, "{}", host="127.0.0.1", port=port)

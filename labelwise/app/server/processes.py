@@ -21,6 +21,8 @@ import sys
 import time
 from typing import Any
 
+from labelwise.errors import LabelwiseError
+
 __all__ = ["reuse_port_supported", "run_processes"]
 
 
@@ -29,11 +31,12 @@ def reuse_port_supported() -> bool:
     return sys.platform.startswith("linux") and hasattr(socket, "SO_REUSEPORT")
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, *, share: bool = True) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
     sock.listen(2048)
     sock.set_inheritable(True)
@@ -58,8 +61,15 @@ def run_processes(n: int, spec: str, *, host: str, port: int, log_level: str = "
     ``spec`` is the JSON of :func:`labelwise.app.server.app_from_env`'s settings.
     """
     # Fail here, with the reason, when the port is taken (the children would only log it).
-    probe = _listen(host, port)
-    probe.close()
+    # The probe does not share the port: a second labelwise server started on the same
+    # port must fail, not silently take half of the first one's connections.
+    try:
+        _listen(host, port, share=False).close()
+    except OSError as exc:
+        raise LabelwiseError(
+            f"cannot listen on {host}:{port} ({exc.strerror}); stop what uses it or pick "
+            "another --port"
+        ) from None
     ctx = multiprocessing.get_context("spawn")
     stopping = False
 
