@@ -216,9 +216,9 @@ class QueueStore(StoreCore):
 
     def _next_tasks_shared(self, user: User, project_id: int, count: int) -> list[dict[str, Any]]:
         """:meth:`next_tasks` for several server processes (PostgreSQL): reservations live
-        in the database; chosen rows are locked with ``SKIP LOCKED`` and reserved by a
-        statement that counts reservations again, so two processes never hand out the same
-        free slot, and no annotator's submit waits for someone else's next-task call."""
+        in the database; the candidate scan locks rows with ``SKIP LOCKED`` (rows another
+        process is handing out are passed over) and a second statement reserves them while
+        counting reservations again, so two processes never hand out the same free slot."""
         ttl = self.reservations.ttl
 
         def op(conn: Any) -> list[dict[str, Any]]:
@@ -287,7 +287,9 @@ class QueueStore(StoreCore):
                 return [t for t in ids if t in got]
 
             seen: list[int] = []  # candidates locked and looked at
-            exhausted = False  # the scan reached the end of this user's open tasks
+            # The scan returned fewer rows than asked: nothing more is free for this user
+            # right now, apart from rows others are handing out at this moment.
+            exhausted = False
             for attempt in range(4):
                 if need <= 0:
                     break
