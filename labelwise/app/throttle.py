@@ -102,18 +102,19 @@ class DatabaseFailureLog:
 
     def recent(self, key: str, since: float) -> tuple[int, float]:
         with self.db.read() as conn:
-            n, last = conn.execute(self._count, {"k": key, "s": since}).one()
+            n, last = conn.execute(self._count, {"k": key[:300], "s": since}).one()
         return int(n), float(last)
 
     def add(self, keys: list[str], at: float) -> None:
         def op(conn: Any) -> None:
+            # keys are cut to the column's 300 characters, here and in every lookup
             conn.execute(self._insert, [{"k": k[:300], "a": at} for k in keys])
             conn.execute(self._prune, {"old": at - self.retention})
 
         self.db.write(op)
 
     def clear(self, key: str) -> None:
-        self.db.write(lambda conn: conn.execute(self._delete, {"k": key}))
+        self.db.write(lambda conn: conn.execute(self._delete, {"k": key[:300]}))
 
 
 class LoginThrottle:

@@ -169,3 +169,17 @@ def test_wrong_logins_are_throttled_across_real_server_processes(
         proc.wait(timeout=30)
     assert first == [401] * 5
     assert after == [429] * 9
+
+
+def test_a_very_long_user_name_is_throttled_too(store) -> None:
+    """Names longer than the failure table's key column still count (keys are cut alike)."""
+    import pytest
+
+    from labelwise.app import TooManyRequests
+
+    name = "x" * 400
+    for _ in range(5):
+        with pytest.raises(Exception, match="wrong username or password"):
+            store.authenticate(name, "whatever-password")
+    with pytest.raises(TooManyRequests):
+        store.authenticate(name, "whatever-password")
