@@ -25,10 +25,10 @@ from labelwise.labeling import ABSTAIN, LabelMatrix
 os.environ.setdefault("LABELWISE_ARGON2_FAST", "1")
 
 
-def users(store: Store, n: int, pid: int, role: str = "annotator"):
+def users(store: Store, n: int, pid: int, role: str = "annotator", prefix: str = "u"):
     out = []
     for i in range(n):
-        u = store.create_user(f"u{i}", "password-123", role=role)
+        u = store.create_user(f"{prefix}{i}", "password-123", role=role)
         store.add_member(pid, u)
         out.append(u)
     return out
@@ -70,6 +70,28 @@ def test_reservations_split_work_and_prefetch_is_stable(store: Store) -> None:
     store.skip_task(a, p.id, ta[0])
     after = [t["id"] for t in store.next_tasks(a, p.id, count=2)]
     assert ta[0] not in after and after[0] == ta[1]
+    assert len(set(after)) == len(after) == 2  # the prefetched task is a new one
+    # one held task, then a longer prefetch: the held one comes first, never twice
+    (c,) = users(store, 1, p.id, prefix="c")
+    first = [t["id"] for t in store.next_tasks(c, p.id, count=1)]
+    more = [t["id"] for t in store.next_tasks(c, p.id, count=2)]
+    assert more[0] == first[0] and len(set(more)) == len(more) == 2, more
+
+
+def test_pre_labels_come_highest_score_first_and_unscored_last(store: Store) -> None:
+    p = store.create_project("pl", TEXT_CONFIG)
+    store.add_tasks(p.id, [Item("x", {"text": "x"})])
+    store.add_predictions(
+        p.id,
+        [
+            {"item_id": "x", "result": {"sentiment": "neutral"}, "score": None, "source": "s0"},
+            {"item_id": "x", "result": {"sentiment": "positive"}, "score": 0.9, "source": "s1"},
+            {"item_id": "x", "result": {"sentiment": "negative"}, "score": 0.5, "source": "s2"},
+        ],
+    )
+    (a,) = users(store, 1, p.id)
+    task = store.next_tasks(a, p.id)[0]
+    assert [pr["source"] for pr in task["predictions"]] == ["s1", "s2", "s0"]
 
 
 def test_idempotent_submit_and_conflicts(store: Store) -> None:

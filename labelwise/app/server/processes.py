@@ -82,9 +82,12 @@ def run_processes(n: int, spec: str, *, host: str, port: int, log_level: str = "
         nonlocal stopping
         stopping = True
 
-    procs = [start() for _ in range(n)]
+    # Handlers first: a SIGTERM while the processes start must still stop them all.
     old = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    procs: list[Any] = []
     try:
+        for _ in range(n):
+            procs.append(start())
         restarts: list[float] = []
         while not stopping:
             time.sleep(0.2)

@@ -261,7 +261,7 @@ class QueueStore(StoreCore):
                 "(SELECT 1 FROM annotations a WHERE a.task_id = t.id AND a.user_id = :u) "
                 "AND NOT EXISTS (SELECT 1 FROM skips s WHERE s.task_id = t.id "
                 f"AND s.user_id = :u) AND {free_slot} "
-                "AND t.id <> ALL(CAST(:seen AS INTEGER[])) ORDER BY t.queue_key, t.id LIMIT :l"
+                "AND t.id <> ALL(CAST(:skip AS INTEGER[])) ORDER BY t.queue_key, t.id LIMIT :l"
             )
 
             def reserve(ids: list[int], need: int) -> list[int]:
@@ -286,7 +286,9 @@ class QueueStore(StoreCore):
                 }
                 return [t for t in ids if t in got]
 
-            seen: list[int] = []  # candidates locked and looked at
+            # Rows this call locked and looked at; the scan also passes over the held ones
+            # (free_slot counts only other people's reservations).
+            seen: list[int] = []
             # The scan returned fewer rows than asked: nothing more is free for this user
             # right now, apart from rows others are handing out at this moment.
             exhausted = False
@@ -299,7 +301,7 @@ class QueueStore(StoreCore):
                     int(r[0])
                     for r in conn.execute(
                         self._text(scan + " FOR UPDATE OF t SKIP LOCKED"),
-                        {**params, "l": limit, "seen": seen},
+                        {**params, "l": limit, "skip": held + seen},
                     )
                 ]
                 seen += locked
@@ -313,12 +315,13 @@ class QueueStore(StoreCore):
             if need > 0 and exhausted and not seen:
                 # Free slots that others were handing out at that moment (the last tasks of
                 # a project): wait for those instead of saying there is no work left. Only
-                # while we hold no task lock at all, so two such waits never deadlock.
+                # while we hold no task row lock, so two such waits never deadlock (the
+                # held reservations we touched are ours: no one else waits on them).
                 waiting = [
                     int(r[0])
                     for r in conn.execute(
                         self._text(scan + " FOR UPDATE OF t"),
-                        {**params, "l": need + 2, "seen": seen},
+                        {**params, "l": need + 2, "skip": held},
                     )
                 ]
                 if waiting:
