@@ -294,16 +294,6 @@ def compare_backends(args: argparse.Namespace, work: Path) -> bool:
     return ok
 
 
-def server_cpu(pid: int) -> float:
-    """CPU seconds (user + system) the server process has used so far (Linux /proc)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except OSError:
-        return float("nan")
-
-
 def group_cpu(leader: int) -> float:
     """CPU seconds used so far by process ``leader``, its process group and its children,
     live or exited (Linux /proc): the server and its worker processes, or the PostgreSQL
@@ -438,7 +428,7 @@ def main() -> None:
                         )
                     )
                 for mode, think in (("paced", (0.2, 1.0)), ("flat-out", (0.0, 0.0))):
-                    cpu0 = server_cpu(proc.pid)
+                    cpu0 = group_cpu(proc.pid)
                     res = simulate_annotators(
                         url,
                         toks,
@@ -451,7 +441,7 @@ def main() -> None:
                     )
                     s = res.summary()
                     n_req = len(res.next_ms) + len(res.submit_ms)
-                    cpu_ms[(label, mode)] = 1000 * (server_cpu(proc.pid) - cpu0) / max(n_req, 1)
+                    cpu_ms[(label, mode)] = 1000 * (group_cpu(proc.pid) - cpu0) / max(n_req, 1)
                     if folder == big:
                         acked_all += [a[0] for a in res.acknowledged]
                     rows.append(

@@ -97,9 +97,9 @@ def run_processes(n: int, spec: str, *, host: str, port: int, log_level: str = "
                 now = time.monotonic()
                 restarts = [t for t in restarts if t > now - 60] + [now]
                 if len(restarts) > 5 * n:
-                    raise RuntimeError(
-                        f"server processes keep exiting (last exit code {p.exitcode}); "
-                        "see the messages above"
+                    raise LabelwiseError(
+                        f"server processes keep exiting ({len(restarts)} restarts in a "
+                        f"minute, last exit code {p.exitcode}); see the messages above"
                     )
                 print(
                     f"labelwise serve: server process {p.pid} exited with code {p.exitcode}; "
